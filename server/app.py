@@ -1,0 +1,97 @@
+"""`create_app`: every route, the middlewares, and the resources (in cleanup_ctx)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry
+
+from .auth import Authenticator
+from .config import ConfigError, Settings
+from .errors import Handler, error_middleware
+from .ingest import Ingestor
+from .ingest.idempotency import IdempotencyStore
+from .ingest.sampler import PassThrough, Sampler
+from .ingest.writer import BatchWriter
+from .metrics import Metrics
+from .storage import Storage, open_storage
+from .web import ops, write
+from .web.keys import AUTH, INGESTOR, METRICS, SETTINGS, STORAGE, WRITER
+
+
+def _routes(app: web.Application) -> None:
+    """The one place that lists every URL."""
+    app.router.add_get("/health", ops.health)
+    app.router.add_get("/ready", ops.ready)
+    app.router.add_get("/metrics", ops.metrics)
+    app.router.add_get("/openapi.json", ops.openapi)
+    app.router.add_post("/v1/accounts/{account_id}/datasets/{dataset}/points", write.write_points)
+
+
+@web.middleware
+async def metrics_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Request latency by route template, so label cardinality stays bounded."""
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    finally:
+        route = request.match_info.route.resource
+        name = route.canonical if route is not None else "unmatched"
+        request.app[METRICS].http_request_duration_seconds.labels(
+            name, request.method, str(status)
+        ).observe(time.perf_counter() - started)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    storage: Storage | None = None,
+    registry: CollectorRegistry | None = None,
+    sampler: Sampler | None = None,
+) -> web.Application:
+    """Build the application; `storage` may be injected (tests), else it is opened on start."""
+    auth = Authenticator(settings.tokens)
+    if auth.local_dev and not settings.is_loopback:
+        raise ConfigError(
+            f"refusing to listen on {settings.host} without USAGEHOUSE_TOKENS: local-dev mode "
+            "accepts any account without a token, so it only binds to loopback addresses"
+        )
+    app = web.Application(
+        middlewares=[metrics_middleware, error_middleware],
+        client_max_size=settings.max_body_bytes,
+    )
+    app[SETTINGS] = settings
+    app[AUTH] = auth
+    app[METRICS] = Metrics(registry or CollectorRegistry())
+
+    async def storage_ctx(app: web.Application) -> AsyncIterator[None]:
+        app[STORAGE] = storage or await open_storage(settings)
+        yield
+        if storage is None:
+            await app[STORAGE].close()
+
+    async def writer_ctx(app: web.Application) -> AsyncIterator[None]:
+        writer = BatchWriter(
+            app[STORAGE], app[METRICS], settings.queue_max_points, settings.max_batch_points
+        )
+        app[WRITER] = writer
+        app[INGESTOR] = Ingestor(
+            writer=writer,
+            sampler=sampler or PassThrough(),
+            idempotency=IdempotencyStore(app[STORAGE]),
+            metrics=app[METRICS],
+            retention_days=settings.retention_days,
+            max_points_per_request=settings.max_points_per_request,
+        )
+        writer.start()
+        yield
+        await writer.stop()
+
+    app.cleanup_ctx.extend([storage_ctx, writer_ctx])
+    _routes(app)
+    return app

@@ -1,0 +1,68 @@
+"""The `usagehouse` command: serve (more subcommands arrive with their issues)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from .config import ConfigError, load_settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .app import create_app
+
+    settings = load_settings(
+        host=args.host, port=args.port, storage=args.storage, pricing=args.pricing
+    )
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    app = create_app(settings)
+    mode = "local-dev mode (no tokens)" if not settings.tokens else "token auth"
+    print(
+        f"usagehouse listening on http://{settings.host}:{settings.port} "
+        f"(storage: {settings.storage}, {mode})",
+        flush=True,
+    )
+    # run_app handles SIGINT/SIGTERM: cleanup_ctx then flushes the write queue before exit.
+    web.run_app(
+        app,
+        host=settings.host,
+        port=settings.port,
+        print=None,
+        access_log=None,
+        shutdown_timeout=30,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="usagehouse", description="Self-hosted Workers Analytics Engine."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the HTTP server")
+    serve.add_argument("--host", help="listen address (USAGEHOUSE_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="listen port (USAGEHOUSE_PORT, default 8787)")
+    serve.add_argument(
+        "--storage",
+        help="data directory (embedded chDB) or http(s)://user:pass@host:port/db "
+        "(USAGEHOUSE_STORAGE, default ./usagehouse-data)",
+    )
+    serve.add_argument("--pricing", help="pricing file for invoices (USAGEHOUSE_PRICING)")
+    serve.set_defaults(run=_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        result: int = args.run(args)
+    except ConfigError as e:
+        print(f"usagehouse: configuration error: {e}", file=sys.stderr)
+        return 2
+    return result

@@ -1,0 +1,113 @@
+"""One frozen `Settings`, read from `USAGEHOUSE_*` environment variables and CLI flags.
+
+Every field is documented in the README's settings table (tests/test_docs.py checks that).
+Invalid values fail at start-up with a message naming the variable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+ENV_PREFIX = "USAGEHOUSE_"
+
+
+class ConfigError(ValueError):
+    """A setting has an invalid value; the message names the variable."""
+
+
+def _choice(*allowed: str) -> dict[str, Any]:
+    return {"choices": allowed}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every knob of a usagehouse server; one instance per process."""
+
+    host: str = "127.0.0.1"
+    port: int = 8787
+    storage: str = "./usagehouse-data"
+    tokens: str = field(default="", repr=False)
+    sampling: str = field(default="equitable", metadata=_choice("equitable", "off"))
+    sample_index_budget: float = 100.0
+    sample_total_budget: float = 20_000.0
+    retention_days: int = 92
+    pricing: str = ""
+    max_body_bytes: int = 64 * 1024 * 1024
+    max_points_per_request: int = 100_000
+    queue_max_points: int = 1_000_000
+    max_batch_points: int = 200_000
+    sql_timeout_s: float = 10.0
+    sql_max_rows_to_read: int = 2_000_000_000
+    sql_max_result_rows: int = 1_000_000
+    sql_max_result_bytes: int = 256 * 1024 * 1024
+    log_level: str = field(default="info", metadata=_choice("debug", "info", "warning", "error"))
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            choices = f.metadata.get("choices")
+            if choices and value not in choices:
+                raise ConfigError(
+                    f"{env_name(f.name)}={value!r} is invalid: expected one of {', '.join(choices)}"
+                )
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                low = 0 if f.name == "port" else 1e-9
+                if value < low or (f.name == "port" and value > 65535):
+                    raise ConfigError(f"{env_name(f.name)}={value!r} is out of range")
+
+    @property
+    def is_loopback(self) -> bool:
+        """Whether `host` only accepts connections from this machine."""
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
+
+    @property
+    def is_remote_storage(self) -> bool:
+        return self.storage.startswith(("http://", "https://"))
+
+
+def env_name(field_name: str) -> str:
+    """The environment variable that sets a field: `sql_timeout_s` -> `USAGEHOUSE_SQL_TIMEOUT_S`."""
+    return ENV_PREFIX + field_name.upper()
+
+
+def _convert(field_name: str, kind: type, raw: str) -> object:
+    try:
+        if kind is int:
+            return int(raw.replace("_", ""))
+        if kind is float:
+            return float(raw.replace("_", ""))
+    except ValueError:
+        raise ConfigError(
+            f"{env_name(field_name)}={raw!r} is invalid: expected a {kind.__name__}"
+        ) from None
+    return raw.strip()
+
+
+_TYPES = {"int": int, "float": float, "str": str}
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Build Settings from the environment, then apply explicit overrides (CLI flags, tests)."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    for f in dataclasses.fields(Settings):
+        kind = _TYPES[f.type] if isinstance(f.type, str) else f.type
+        raw = environ.get(env_name(f.name))
+        if raw is not None:
+            values[f.name] = _convert(f.name, kind, raw)
+        if overrides.get(f.name) is not None:
+            values[f.name] = overrides[f.name]
+    unknown = set(overrides) - {f.name for f in dataclasses.fields(Settings)}
+    if unknown:
+        raise TypeError(f"unknown settings: {sorted(unknown)}")
+    return Settings(**values)  # type: ignore[arg-type]

@@ -1,0 +1,156 @@
+"""The exception hierarchy (status and code live on each class) and the one middleware that
+renders every error, so all endpoints fail in the same shape."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+import orjson
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+
+
+class AppError(Exception):
+    """Base of every error a client may see; domain modules raise only these."""
+
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message: str, **detail: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+
+class BadRequest(AppError):
+    status, code = 400, "bad_request"
+
+
+class InvalidDataPoint(BadRequest):
+    code = "invalid_data_point"
+
+
+class NotFound(AppError):
+    status, code = 404, "not_found"
+
+
+class PayloadTooLarge(AppError):
+    status, code = 413, "payload_too_large"
+
+
+class Unauthorized(AppError):
+    status, code = 401, "unauthorized"
+
+
+class Forbidden(AppError):
+    status, code = 403, "forbidden"
+
+
+class Conflict(AppError):
+    status, code = 409, "conflict"
+
+
+class SqlError(AppError):
+    """Unparseable or unsupported SQL; WAE answers 422."""
+
+    status, code = 422, "sql_error"
+
+
+class SqlRejected(SqlError):
+    """Writes, DDL, other tables, forbidden functions."""
+
+    code = "sql_rejected"
+
+
+class QueryTimeout(AppError):
+    status, code = 400, "query_timeout"
+
+
+class QueryLimit(SqlError):
+    """The query hit a row, byte or result-size limit."""
+
+    code = "query_limit"
+
+
+class Overloaded(AppError):
+    """The write queue is full; the client should retry after `retry_after` seconds."""
+
+    status, code = 503, "overloaded"
+
+    def __init__(self, message: str, retry_after: int = 1, **detail: object) -> None:
+        super().__init__(message, retry_after=retry_after, **detail)
+        self.retry_after = retry_after
+
+
+class StorageUnavailable(AppError):
+    status, code = 503, "storage_unavailable"
+
+
+#: Routes whose errors use Cloudflare's v4 envelope for auth failures (the SQL API).
+CLOUDFLARE_PREFIX = "/client/v4/"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _body(
+    request: web.Request, status: int, code: str, message: str, detail: dict[str, object]
+) -> bytes:
+    path = request.path
+    if path.startswith(CLOUDFLARE_PREFIX):
+        if status in (401, 403):
+            # Cloudflare's API gateway answers auth failures in its v4 envelope.
+            return orjson.dumps(
+                {
+                    "success": False,
+                    "errors": [{"code": status * 10 + 1, "message": message}],
+                    "messages": [],
+                    "result": None,
+                }
+            )
+        # WAE answers bad SQL with a one-line plain-text reason.
+        return message.replace("\n", " ").encode()
+    if path.startswith("/grafana/"):
+        # Grafana shows `message` in the panel.
+        return orjson.dumps({"message": message, "code": code, "status": status, **detail})
+    return orjson.dumps({"ok": False, "error": message, "code": code, "status": status, **detail})
+
+
+def error_response(
+    request: web.Request,
+    status: int,
+    code: str,
+    message: str,
+    detail: dict[str, object] | None = None,
+    headers: dict[str, str] | None = None,
+) -> web.Response:
+    """Render one error in the shape the route's clients expect."""
+    body = _body(request, status, code, message, detail or {})
+    is_text = request.path.startswith(CLOUDFLARE_PREFIX) and status not in (401, 403)
+    return web.Response(
+        status=status,
+        body=body,
+        content_type="text/plain" if is_text else "application/json",
+        headers=headers,
+    )
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Turn AppError and HTTPException into the error shape; anything else is a logged 500."""
+    try:
+        return await handler(request)
+    except AppError as e:
+        headers = {"Retry-After": str(e.retry_after)} if isinstance(e, Overloaded) else None
+        return error_response(request, e.status, e.code, e.message, e.detail, headers)
+    except web.HTTPException as e:
+        if e.status < 400:
+            raise
+        code = e.reason.lower().replace(" ", "_")
+        message = e.text if e.text and not e.text.startswith(f"{e.status}:") else e.reason
+        headers = {k: v for k, v in e.headers.items() if k in ("Allow", "Retry-After")}
+        return error_response(request, e.status, code, message, headers=headers)
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(request, 500, "internal_error", "internal server error")

@@ -1,0 +1,105 @@
+"""Idempotency-Key: a retry within 24 hours returns the first answer and writes nothing.
+
+Answers live in memory for speed and in ClickHouse (written with the rows' flush) so they
+survive restarts. A stored answer counts only if its flush's rows are really in the table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+
+import orjson
+
+from ..errors import BadRequest
+from ..storage import Storage, schema
+
+TTL_S = 24 * 3600
+MEMORY_ENTRIES = 100_000
+MAX_KEY_LENGTH = 256
+
+
+def check_key(key: str) -> None:
+    if not 0 < len(key) <= MAX_KEY_LENGTH or not key.isprintable():
+        raise BadRequest(f"Idempotency-Key must be 1-{MAX_KEY_LENGTH} printable characters")
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+class IdempotencyStore:
+    """Remembers answers per (account, key); in-flight duplicates wait for the first."""
+
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
+        self._answers: OrderedDict[tuple[str, str], tuple[float, dict[str, object]]] = OrderedDict()
+        self._in_flight: dict[tuple[str, str], asyncio.Future[dict[str, object]]] = {}
+
+    async def claim(self, account_id: str, key: str) -> dict[str, object] | None:
+        """The first answer for this key, or None: then the caller owns the key and must call
+        `finish`. Concurrent requests with the same key wait for the owner's outcome."""
+        slot = (account_id, key)
+        while (waiter := self._in_flight.get(slot)) is not None:
+            try:
+                return await asyncio.shield(waiter)
+            except Exception:
+                continue  # that attempt failed: this one may try again
+        cached = self._answers.get(slot)
+        if cached is not None and cached[0] > time.time():
+            return cached[1]
+        self._in_flight[slot] = asyncio.get_running_loop().create_future()
+        try:
+            stored = await self._lookup_stored(account_id, key)
+        except BaseException as e:
+            self.finish(account_id, key, None, e)
+            raise
+        if stored is not None:
+            self.finish(account_id, key, stored)
+        return stored
+
+    async def _lookup_stored(self, account_id: str, key: str) -> dict[str, object] | None:
+        db = self._storage.database
+        rows = await self._storage.query(
+            f"SELECT batch, response FROM {db}.{schema.IDEMPOTENCY_TABLE} FINAL "
+            f"WHERE account_id = {_quote(account_id)} AND key = {_quote(key)} "
+            f"AND created > now() - INTERVAL {TTL_S} SECOND",
+            "JSONCompactEachRow",
+        )
+        if not rows.strip():
+            return None
+        batch, response_text = orjson.loads(rows.splitlines()[0])
+        response: dict[str, object] = orjson.loads(response_text)
+        if response.get("stored"):
+            found = await self._storage.query(
+                f"SELECT 1 FROM {db}.{schema.TABLE} WHERE _batch = {int(batch)} LIMIT 1",
+                "TabSeparated",
+            )
+            if not found.strip():
+                return None  # the first attempt's rows never committed
+        self.remember(account_id, key, response)
+        return response
+
+    def finish(
+        self,
+        account_id: str,
+        key: str,
+        response: dict[str, object] | None,
+        error: BaseException | None = None,
+    ) -> None:
+        future = self._in_flight.pop((account_id, key), None)
+        if response is not None:
+            self.remember(account_id, key, response)
+        if future is not None and not future.done():
+            if response is not None:
+                future.set_result(response)
+            else:
+                future.set_exception(error or RuntimeError("write failed"))
+                future.exception()
+
+    def remember(self, account_id: str, key: str, response: dict[str, object]) -> None:
+        self._answers[(account_id, key)] = (time.time() + TTL_S, response)
+        self._answers.move_to_end((account_id, key))
+        while len(self._answers) > MEMORY_ENTRIES:
+            self._answers.popitem(last=False)

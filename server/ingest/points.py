@@ -1,0 +1,172 @@
+"""Parsing request bodies into data points and enforcing WAE's limits, with WAE's wording.
+
+A batch is validated whole before anything is queued, so one bad point rejects the batch and
+the error names its position. The result is columnar, ready for the writer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import orjson
+
+from ..errors import BadRequest, InvalidDataPoint
+
+# WAE limits (workerd analytics-engine-impl.h); messages copied verbatim, stray ")" included.
+LIMITS = {"indexes": 1, "index_bytes": 96, "blobs": 20, "blob_bytes": 16_000, "doubles": 20}
+MESSAGES = {
+    "indexes": "writeDataPoint(): Maximum of 1 indexes supported.",
+    "index_bytes": "writeDataPoint(): Size of indexes[0] exceeds 96 bytes).",
+    "blobs": "writeDataPoint(): Maximum of 20 blobs supported.",
+    "blob_bytes": "writeDataPoint(): Cumulative size of blobs exceeds 16000 bytes).",
+    "doubles": "writeDataPoint(): Maximum of 20 doubles supported.",
+}
+FIELDS = frozenset({"indexes", "blobs", "doubles", "timestamp"})
+DATASET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")
+ACCOUNT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+FUTURE_SKEW_S = 15 * 60
+NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
+
+
+@dataclass(slots=True)
+class Points:
+    """Validated points, one list per field (timestamps in epoch seconds)."""
+
+    timestamps: list[int]
+    indexes: list[str]
+    blobs: list[list[str | None]]
+    doubles: list[list[float]]
+
+    def __len__(self) -> int:
+        return len(self.timestamps)
+
+
+def check_dataset(name: str) -> None:
+    if not DATASET_NAME.fullmatch(name):
+        raise BadRequest(
+            f"invalid dataset name {name[:80]!r}: use 1-64 characters from A-Z a-z 0-9 _ -, "
+            "starting with a letter or underscore"
+        )
+
+
+def check_account(account_id: str) -> None:
+    if not ACCOUNT_ID.fullmatch(account_id):
+        raise BadRequest(f"invalid account id {account_id[:80]!r}")
+
+
+def parse_body(body: bytes, content_type: str) -> list[object]:
+    """JSON object, JSON array or NDJSON -> a list of raw points."""
+    if not body.strip():
+        raise BadRequest("empty body: send a data point object, a JSON array or NDJSON")
+    if content_type in NDJSON_TYPES:
+        items = []
+        for number, line in enumerate(body.splitlines(), 1):
+            if line.strip():
+                try:
+                    items.append(orjson.loads(line))
+                except orjson.JSONDecodeError as e:
+                    raise BadRequest(
+                        f"invalid JSON on NDJSON line {number}: {e}", line=number
+                    ) from None
+        return items
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError as e:
+        raise BadRequest(f"invalid JSON: {e}") from None
+    if isinstance(parsed, dict):
+        return [parsed]
+    if isinstance(parsed, list):
+        return parsed
+    raise BadRequest("body must be a data point object, an array of them, or NDJSON")
+
+
+def _fail(position: int, message: str) -> InvalidDataPoint:
+    return InvalidDataPoint(f"point {position}: {message}", position=position)
+
+
+def _timestamp(value: object, position: int, now_s: int, oldest_s: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise _fail(position, "timestamp must be epoch milliseconds or an RFC 3339 string")
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise _fail(position, f"timestamp {value[:40]!r} is not RFC 3339") from None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        seconds = int(parsed.timestamp())
+    else:
+        seconds = int(value // 1000)
+    if seconds < oldest_s:
+        raise _fail(position, "timestamp is older than the retention window")
+    if seconds > now_s + FUTURE_SKEW_S:
+        raise _fail(position, "timestamp is more than 15 minutes in the future")
+    return seconds
+
+
+def validate(items: list[object], now_s: int, retention_days: int) -> Points:
+    """Check every point against WAE's limits; raise InvalidDataPoint naming the first bad one."""
+    timestamps: list[int] = []
+    indexes: list[str] = []
+    blobs_out: list[list[str | None]] = []
+    doubles_out: list[list[float]] = []
+    oldest_s = now_s - retention_days * 86_400
+    for position, point in enumerate(items):
+        if type(point) is not dict:
+            raise _fail(position, "a data point must be a JSON object")
+        if not point.keys() <= FIELDS:
+            extra = sorted(set(point) - FIELDS)[0]
+            raise _fail(position, f"unknown field {extra[:40]!r}: expected {sorted(FIELDS)}")
+
+        index = ""
+        idx = point.get("indexes")
+        if idx is not None:
+            if type(idx) is not list:
+                raise _fail(position, "indexes must be an array")
+            if len(idx) > 1:
+                raise _fail(position, MESSAGES["indexes"])
+            if idx and idx[0] is not None:
+                index = idx[0]
+                if type(index) is not str:
+                    raise _fail(position, "indexes[0] must be a string or null")
+                if len(index) > 24 and len(index.encode()) > 96:
+                    raise _fail(position, MESSAGES["index_bytes"])
+
+        blobs = point.get("blobs")
+        if blobs is None:
+            blobs = []
+        elif type(blobs) is not list:
+            raise _fail(position, "blobs must be an array")
+        elif blobs:
+            if len(blobs) > 20:
+                raise _fail(position, MESSAGES["blobs"])
+            size = 0
+            for blob in blobs:
+                if type(blob) is str:
+                    size += len(blob) if blob.isascii() else len(blob.encode())
+                elif blob is not None:
+                    raise _fail(position, "blobs must be strings or null")
+            if size > 16_000:
+                raise _fail(position, MESSAGES["blob_bytes"])
+
+        doubles = point.get("doubles")
+        if doubles is None:
+            doubles = []
+        elif type(doubles) is not list:
+            raise _fail(position, "doubles must be an array")
+        elif doubles:
+            if len(doubles) > 20:
+                raise _fail(position, MESSAGES["doubles"])
+            for value in doubles:
+                # orjson never yields NaN or Infinity, so a number here is finite.
+                if type(value) is not float and type(value) is not int:
+                    raise _fail(position, "doubles must be finite numbers")
+
+        ts = point.get("timestamp")
+        timestamps.append(now_s if ts is None else _timestamp(ts, position, now_s, oldest_s))
+        indexes.append(index)
+        blobs_out.append(blobs)
+        doubles_out.append(doubles)
+    return Points(timestamps, indexes, blobs_out, doubles_out)

@@ -1,0 +1,77 @@
+"""Every Prometheus metric, declared once, on an injected registry (one per app and test)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+BATCH_BUCKETS = (1, 10, 100, 1_000, 5_000, 10_000, 50_000, 100_000, 500_000)
+INTERVAL_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 10_000, 100_000)
+
+
+class Metrics:
+    """The server's metrics; names carry their unit, as client_python recommends."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+        self.ingest_points_accepted_total = Counter(
+            "usagehouse_ingest_points_accepted_total",
+            "Data points accepted by the write API (before sampling).",
+            ["dataset"],
+            registry=registry,
+        )
+        self.ingest_points_rejected_total = Counter(
+            "usagehouse_ingest_points_rejected_total",
+            "Data points in write requests rejected as invalid.",
+            ["dataset"],
+            registry=registry,
+        )
+        self.ingest_points_stored_total = Counter(
+            "usagehouse_ingest_points_stored_total",
+            "Rows stored after sampling.",
+            ["dataset"],
+            registry=registry,
+        )
+        self.ingest_overloaded_total = Counter(
+            "usagehouse_ingest_overloaded_total",
+            "Write requests refused because the write queue was full.",
+            registry=registry,
+        )
+        self.sample_interval = Histogram(
+            "usagehouse_sample_interval",
+            "_sample_interval of stored rows.",
+            ["dataset"],
+            buckets=INTERVAL_BUCKETS,
+            registry=registry,
+        )
+        self.write_queue_points = Gauge(
+            "usagehouse_write_queue_points",
+            "Points queued for the next insert.",
+            registry=registry,
+        )
+        self.insert_duration_seconds = Histogram(
+            "usagehouse_insert_duration_seconds",
+            "Duration of one group-commit insert into ClickHouse.",
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.insert_batch_points = Histogram(
+            "usagehouse_insert_batch_points",
+            "Rows per group-commit insert.",
+            buckets=BATCH_BUCKETS,
+            registry=registry,
+        )
+        self.http_request_duration_seconds = Histogram(
+            "usagehouse_http_request_duration_seconds",
+            "HTTP request latency by route and status.",
+            ["route", "method", "status"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.sql_query_duration_seconds = Histogram(
+            "usagehouse_sql_query_duration_seconds",
+            "SQL API query latency by outcome.",
+            ["outcome"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )

@@ -1,0 +1,85 @@
+"""The storage seam: a `Storage` protocol, the columnar batch it inserts, and `open_storage`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import orjson
+
+from ..config import Settings
+
+QuerySettings = Mapping[str, int | float | str]
+
+
+@dataclass(frozen=True, slots=True)
+class InsertBatch:
+    """Rows to insert, column by column (see schema.INSERT_COLUMNS for the order)."""
+
+    account_ids: list[str]
+    datasets: list[str]
+    timestamps: list[int]
+    sample_intervals: list[int]
+    indexes: list[str]
+    blobs: list[list[str | None]]
+    doubles: list[list[float]]
+    batch: int
+
+    def __len__(self) -> int:
+        return len(self.timestamps)
+
+    def encode(self) -> bytes:
+        """The batch as ClickHouse's JSONCompactColumns: one array per column, one C call."""
+        n = len(self.timestamps)
+        return orjson.dumps(
+            [
+                self.account_ids,
+                self.datasets,
+                self.timestamps,
+                self.sample_intervals,
+                self.indexes,
+                self.blobs,
+                self.doubles,
+                [self.batch] * n,
+            ]
+        )
+
+
+class Storage(Protocol):
+    """What the server needs from ClickHouse, embedded or remote."""
+
+    database: str
+    description: str
+
+    async def insert_columns(self, table: str, columns: Sequence[str], data: bytes) -> None:
+        """Insert JSONCompactColumns `data` into `table` and commit it: the rows are visible
+        to the next query when this returns."""
+
+    async def query(
+        self, sql: str, fmt: str = "JSON", settings: QuerySettings | None = None
+    ) -> bytes:
+        """Run a read query and return ClickHouse's own serialisation in `fmt`."""
+
+    async def command(self, sql: str) -> None:
+        """Run a statement that returns nothing (DDL, internal inserts)."""
+
+    async def ping(self) -> None:
+        """Raise StorageUnavailable unless the engine answers."""
+
+    async def close(self) -> None:
+        """Release the engine; pending work is finished first."""
+
+
+async def open_storage(settings: Settings) -> Storage:
+    """Open the backend `settings.storage` names and bring its schema up to date."""
+    storage: Storage
+    if settings.is_remote_storage:
+        from .remote import RemoteStorage
+
+        storage = await RemoteStorage.open(settings.storage, settings.retention_days)
+    else:
+        from .embedded import EmbeddedStorage
+
+        storage = await EmbeddedStorage.open(settings.storage, settings.retention_days)
+    return storage

@@ -1,0 +1,42 @@
+"""ClickHouse error codes -> our exceptions; both backends translate through this one table."""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import AppError, QueryLimit, QueryTimeout, SqlError, SqlRejected
+
+# https://github.com/ClickHouse/ClickHouse/blob/master/src/Common/ErrorCodes.cpp
+TIMEOUT_CODES = {159, 160, 209, 210}  # TIMEOUT_EXCEEDED, TOO_SLOW, SOCKET_TIMEOUT, NETWORK_ERROR
+LIMIT_CODES = {158, 241, 307, 396, 131, 306}  # TOO_MANY_ROWS, MEMORY_LIMIT, TOO_MANY_BYTES, ...
+READONLY_CODES = {164, 497}  # READONLY, ACCESS_DENIED
+
+_CODE = re.compile(r"Code:\s*(\d+)\.\s*(?:DB::Exception:\s*)?(.*)", re.S)
+_NOISE = re.compile(r"\s*\((?:version [^)]*|[A-Z_]+)\)\s*$")
+
+
+def parse_error(text: str) -> tuple[int | None, str]:
+    """Split a ClickHouse exception text into its numeric code and a one-line message."""
+    match = _CODE.search(text)
+    if not match:
+        return None, text.strip().splitlines()[0] if text.strip() else "ClickHouse error"
+    message = match.group(2).strip().splitlines()[0]
+    message = message.split(". Stack trace")[0]
+    while True:
+        stripped = _NOISE.sub("", message)
+        if stripped == message:
+            break
+        message = stripped
+    return int(match.group(1)), message.strip()
+
+
+def query_error(text: str) -> AppError:
+    """The error a user's query earned: 422 for the query's fault, 400 for a timeout."""
+    code, message = parse_error(text)
+    if code in TIMEOUT_CODES:
+        return QueryTimeout(f"query exceeded the time limit: {message}")
+    if code in LIMIT_CODES:
+        return QueryLimit(f"query exceeded a resource limit: {message}")
+    if code in READONLY_CODES:
+        return SqlRejected(f"query rejected: {message}")
+    return SqlError(message, clickhouse_code=code)

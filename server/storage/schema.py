@@ -1,0 +1,130 @@
+"""The one wide table every account and dataset shares, and its DDL (both backends run it).
+
+WAE keeps all datasets in one ClickHouse table and filters each query by dataset; we do the
+same and add `account_id` in front of the sort key so one account's rows are contiguous.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+BLOB_COUNT = 20
+DOUBLE_COUNT = 20
+TABLE = "points"
+
+BLOB_COLUMNS = tuple(f"blob{i}" for i in range(1, BLOB_COUNT + 1))
+DOUBLE_COLUMNS = tuple(f"double{i}" for i in range(1, DOUBLE_COUNT + 1))
+
+#: The columns a WAE dataset exposes to SQL, in WAE's order (`SELECT *` returns these).
+WAE_COLUMNS: tuple[str, ...] = (
+    "dataset",
+    "timestamp",
+    "_sample_interval",
+    "index1",
+    *BLOB_COLUMNS,
+    *DOUBLE_COLUMNS,
+)
+
+#: ClickHouse type of each WAE column as SQL sees it.
+WAE_COLUMN_TYPES: dict[str, str] = {
+    "dataset": "String",
+    "timestamp": "DateTime('UTC')",
+    "_sample_interval": "UInt32",
+    "index1": "String",
+    **{c: "String" for c in BLOB_COLUMNS},
+    **{c: "Float64" for c in DOUBLE_COLUMNS},
+}
+
+#: The columns the writer inserts, in this order. `_blobs`/`_doubles` are EPHEMERAL arrays
+#: that the blobN/doubleN defaults unpack, so an insert carries 8 columns instead of 45.
+#: `_batch` identifies the flush that wrote a row (idempotency checks it).
+INSERT_COLUMNS: tuple[str, ...] = (
+    "account_id",
+    "dataset",
+    "timestamp",
+    "_sample_interval",
+    "index1",
+    "_blobs",
+    "_doubles",
+    "_batch",
+)
+
+
+def points_ddl(database: str, retention_days: int) -> str:
+    """CREATE TABLE for the points table; idempotent (IF NOT EXISTS)."""
+    blobs = ",\n    ".join(
+        f"{c} String DEFAULT ifNull(_blobs[{i}], '')" for i, c in enumerate(BLOB_COLUMNS, 1)
+    )
+    doubles = ",\n    ".join(
+        f"{c} Float64 DEFAULT _doubles[{i}]" for i, c in enumerate(DOUBLE_COLUMNS, 1)
+    )
+    return f"""CREATE TABLE IF NOT EXISTS {database}.{TABLE} (
+    account_id LowCardinality(String),
+    dataset LowCardinality(String),
+    timestamp DateTime('UTC'),
+    _sample_interval UInt32 DEFAULT 1,
+    index1 String,
+    _blobs Array(Nullable(String)) EPHEMERAL,
+    _doubles Array(Float64) EPHEMERAL,
+    {blobs},
+    {doubles},
+    _batch UInt64 DEFAULT 0,
+    INDEX batch_minmax _batch TYPE minmax GRANULARITY 1
+)
+ENGINE = MergeTree
+PARTITION BY toYYYYMM(timestamp)
+ORDER BY (account_id, dataset, index1, timestamp)
+TTL timestamp + INTERVAL {int(retention_days)} DAY"""
+
+
+def retention_ddl(database: str, retention_days: int) -> str:
+    """ALTER that re-applies the TTL, so a changed USAGEHOUSE_RETENTION_DAYS takes effect."""
+    return (
+        f"ALTER TABLE {database}.{TABLE} MODIFY TTL timestamp + INTERVAL {int(retention_days)} DAY"
+    )
+
+
+IDEMPOTENCY_TABLE = "idempotency_keys"
+IDEMPOTENCY_COLUMNS = ("account_id", "key", "batch", "response", "created")
+
+
+def idempotency_ddl(database: str) -> str:
+    """Answers remembered per (account, Idempotency-Key) for 24 hours."""
+    return f"""CREATE TABLE IF NOT EXISTS {database}.{IDEMPOTENCY_TABLE} (
+    account_id String,
+    key String,
+    batch UInt64,
+    response String,
+    created DateTime('UTC')
+)
+ENGINE = ReplacingMergeTree(created)
+ORDER BY (account_id, key)
+TTL created + INTERVAL 1 DAY"""
+
+
+def all_ddl(database: str, retention_days: int) -> list[str]:
+    """Every statement that brings a database to the current schema, in order."""
+    return [
+        f"CREATE DATABASE IF NOT EXISTS {database}",
+        points_ddl(database, retention_days),
+        idempotency_ddl(database),
+    ]
+
+
+class _Runner(Protocol):
+    async def command(self, sql: str) -> None: ...
+
+    async def query(self, sql: str, fmt: str = ..., settings: Any = ...) -> bytes: ...
+
+
+async def migrate(storage: _Runner, database: str, retention_days: int) -> None:
+    """Create what is missing and re-apply the TTL only when retention changed (MODIFY TTL
+    rewrites parts, so it must not run on every start)."""
+    for ddl in all_ddl(database, retention_days):
+        await storage.command(ddl)
+    engine = await storage.query(
+        f"SELECT engine_full FROM system.tables WHERE database = '{database}' AND name = '{TABLE}'",
+        "TabSeparated",
+    )
+    if f"toIntervalDay({int(retention_days)})" not in engine.decode():
+        await storage.command(retention_ddl(database, retention_days))

@@ -1,0 +1,1 @@
+"""HTTP handlers: thin adapters from aiohttp requests to the domain modules."""

@@ -1,0 +1,19 @@
+"""Typed application state keys shared by the app factory and the handlers."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from ..auth import Authenticator
+from ..config import Settings
+from ..ingest import Ingestor
+from ..ingest.writer import BatchWriter
+from ..metrics import Metrics
+from ..storage import Storage
+
+SETTINGS = web.AppKey("settings", Settings)
+AUTH = web.AppKey("auth", Authenticator)
+METRICS = web.AppKey("metrics", Metrics)
+STORAGE = web.AppKey("storage", Storage)
+WRITER = web.AppKey("writer", BatchWriter)
+INGESTOR = web.AppKey("ingestor", Ingestor)

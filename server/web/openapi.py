@@ -1,0 +1,153 @@
+"""The OpenAPI 3.1 description of the HTTP API, served at GET /openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..ingest.points import LIMITS
+
+_ERROR = {
+    "type": "object",
+    "required": ["ok", "error", "code", "status"],
+    "properties": {
+        "ok": {"const": False},
+        "error": {"type": "string"},
+        "code": {"type": "string"},
+        "status": {"type": "integer"},
+    },
+}
+
+_POINT = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "indexes": {
+            "type": "array",
+            "maxItems": LIMITS["indexes"],
+            "items": {"type": ["string", "null"]},
+            "description": "At most one index of at most 96 UTF-8 bytes; the sampling key.",
+        },
+        "blobs": {
+            "type": "array",
+            "maxItems": LIMITS["blobs"],
+            "items": {"type": ["string", "null"]},
+            "description": "blob1..blob20 in order; null keeps its slot. 16,000 bytes in total.",
+        },
+        "doubles": {
+            "type": "array",
+            "maxItems": LIMITS["doubles"],
+            "items": {"type": "number"},
+            "description": "double1..double20 in order; finite numbers.",
+        },
+        "timestamp": {
+            "oneOf": [{"type": "number"}, {"type": "string", "format": "date-time"}],
+            "description": "Backfill: epoch milliseconds or RFC 3339; default now. Must be "
+            "within the retention window and at most 15 minutes ahead.",
+        },
+    },
+}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    return {str(s): {"description": "error", "content": content} for s in statuses}
+
+
+OPENAPI: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "Usagehouse",
+        "version": "0.1.0",
+        "description": "Self-hosted Workers Analytics Engine: write data points, query with SQL.",
+    },
+    "components": {
+        "schemas": {"Error": _ERROR, "DataPoint": _POINT},
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+    },
+    "security": [{"bearer": []}],
+    "paths": {
+        "/v1/accounts/{account_id}/datasets/{dataset}/points": {
+            "post": {
+                "summary": "Write data points (writeDataPoint over HTTP)",
+                "parameters": [
+                    {
+                        "name": "account_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    },
+                    {
+                        "name": "dataset",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_-]{0,63}$"},
+                    },
+                    {
+                        "name": "Idempotency-Key",
+                        "in": "header",
+                        "required": False,
+                        "schema": {"type": "string", "maxLength": 256},
+                        "description": "A retry with the same key within 24 hours writes nothing "
+                        "and returns the first answer.",
+                    },
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "oneOf": [
+                                    {"$ref": "#/components/schemas/DataPoint"},
+                                    {
+                                        "type": "array",
+                                        "items": {"$ref": "#/components/schemas/DataPoint"},
+                                    },
+                                ]
+                            }
+                        },
+                        "application/x-ndjson": {"schema": {"type": "string"}},
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "Committed: visible to the next query.",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "ok": {"const": True},
+                                        "accepted": {"type": "integer"},
+                                        "stored": {"type": "integer"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    **_errors(400, 401, 403, 413, 503),
+                },
+            }
+        },
+        "/health": {
+            "get": {
+                "summary": "Process is up",
+                "security": [],
+                "responses": {"200": {"description": "ok"}},
+            }
+        },
+        "/ready": {
+            "get": {
+                "summary": "Storage is reachable",
+                "security": [],
+                "responses": {"200": {"description": "ok"}, **_errors(503)},
+            }
+        },
+        "/metrics": {
+            "get": {
+                "summary": "Prometheus metrics",
+                "security": [],
+                "responses": {"200": {"description": "text exposition"}},
+            }
+        },
+    },
+}

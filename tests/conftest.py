@@ -1,0 +1,87 @@
+"""Shared fixtures: settings factory, real embedded storage, real servers on loopback."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+from blockbuster import BlockBuster, blockbuster_ctx
+from prometheus_client import CollectorRegistry
+
+from server.app import create_app
+from server.config import Settings, load_settings
+from server.storage import Storage
+from server.storage.embedded import EmbeddedStorage
+
+REMOTE_URL_ENV = "USAGEHOUSE_TEST_CLICKHOUSE_URL"
+
+
+@pytest.fixture(autouse=True)
+def blockbuster(request: pytest.FixtureRequest) -> Iterator[BlockBuster | None]:
+    """Fail any test whose event loop makes a blocking call (chDB must run off-loop)."""
+    if "no_blockbuster" in request.keywords:
+        yield None
+        return
+    with blockbuster_ctx("server") as bb:
+        yield bb
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "no_blockbuster: allow blocking calls (subprocess tests)")
+
+
+@pytest.fixture
+def make_settings(tmp_path: Any) -> Callable[..., Settings]:
+    """Settings from an empty environment plus overrides; storage under tmp_path."""
+
+    def factory(**overrides: Any) -> Settings:
+        overrides.setdefault("storage", str(tmp_path / "data"))
+        return load_settings({}, **overrides)
+
+    return factory
+
+
+@pytest.fixture
+async def storage(tmp_path: Any) -> AsyncIterator[EmbeddedStorage]:
+    """Real embedded chDB in a fresh directory."""
+    store = await EmbeddedStorage.open(str(tmp_path / "chdb"), retention_days=92)
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+def registry() -> CollectorRegistry:
+    return CollectorRegistry()
+
+
+@pytest.fixture
+async def client(
+    aiohttp_client: Any,
+    make_settings: Callable[..., Settings],
+    storage: Storage,
+    registry: CollectorRegistry,
+) -> TestClient[Any, Any]:
+    """A real server on loopback over real embedded storage, local-dev mode."""
+    app = create_app(make_settings(), storage=storage, registry=registry)
+    result: TestClient[Any, Any] = await aiohttp_client(app)
+    return result
+
+
+def remote_url_or_skip() -> str:
+    """A ClickHouse server URL for remote-backend tests, or skip saying how to get one."""
+    url = os.environ.get(REMOTE_URL_ENV)
+    if url:
+        return url
+    try:
+        import docker  # type: ignore[import-untyped]
+
+        docker.from_env().ping()
+    except Exception:
+        pytest.skip(
+            "remote ClickHouse tests need a Docker engine (testcontainers) or "
+            f"{REMOTE_URL_ENV}=http://user:pass@host:8123/db"
+        )
+    return ""
