@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 from collections.abc import Sequence
@@ -10,6 +11,16 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from .config import ConfigError, load_settings
+
+
+def tune_gc() -> None:
+    """Parsed data points are acyclic and freed by reference counting, but each request
+    allocates thousands of containers, so CPython's default gen-0 threshold (700) runs the
+    cycle collector many times per request and re-scans everything queued. Collect less often;
+    cycles are still collected."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -22,6 +33,7 @@ def _serve(args: argparse.Namespace) -> int:
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     app = create_app(settings)
+    tune_gc()
     mode = "local-dev mode (no tokens)" if not settings.tokens else "token auth"
     print(
         f"usagehouse listening on http://{settings.host}:{settings.port} "

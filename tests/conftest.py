@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -70,16 +71,27 @@ async def client(
     return result
 
 
+def docker_engine_reachable() -> bool:
+    """Whether a Docker engine answers on DOCKER_HOST (or the default socket)."""
+    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    if not host.startswith("unix://"):
+        return True  # a TCP engine: let testcontainers try it
+    try:
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.settimeout(1)
+            sock.connect(host.removeprefix("unix://"))
+    except OSError:
+        return False
+    return True
+
+
 def remote_url_or_skip() -> str:
-    """A ClickHouse server URL for remote-backend tests, or skip saying how to get one."""
+    """A ClickHouse server URL for remote-backend tests, "" to start one with testcontainers,
+    or skip saying how to enable them."""
     url = os.environ.get(REMOTE_URL_ENV)
     if url:
         return url
-    try:
-        import docker  # type: ignore[import-untyped]
-
-        docker.from_env().ping()
-    except Exception:
+    if not docker_engine_reachable():
         pytest.skip(
             "remote ClickHouse tests need a Docker engine (testcontainers) or "
             f"{REMOTE_URL_ENV}=http://user:pass@host:8123/db"

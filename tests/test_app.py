@@ -66,9 +66,7 @@ async def test_array_and_ndjson_bodies_write_every_point(client, storage):
     resp = await client.post(URL, json=batch)
     assert await resp.json() == {"ok": True, "accepted": 250, "stored": 250}
     ndjson = "\n".join('{"indexes": ["n%d"], "doubles": [%d]}' % (i, i) for i in range(10)) + "\n"
-    resp = await client.post(
-        URL, data=ndjson, headers={"Content-Type": "application/x-ndjson"}
-    )
+    resp = await client.post(URL, data=ndjson, headers={"Content-Type": "application/x-ndjson"})
     assert await resp.json() == {"ok": True, "accepted": 10, "stored": 10}
     [row] = await rows(storage, "SELECT count() AS n, sum(double1) AS s FROM {db}.points")
     assert row == {"n": 260, "s": sum(range(250)) + sum(range(10))}
@@ -83,9 +81,7 @@ async def test_rfc3339_timestamp_backfill(client, storage):
         ],
     )
     assert resp.status == 200, await resp.text()
-    got = await rows(
-        storage, "SELECT toString(timestamp) AS t FROM {db}.points ORDER BY timestamp"
-    )
+    got = await rows(storage, "SELECT toString(timestamp) AS t FROM {db}.points ORDER BY timestamp")
     assert got == [{"t": "2026-11-01 10:00:00"}, {"t": "2026-11-01 10:00:00"}]
 
 

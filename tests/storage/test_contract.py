@@ -1,0 +1,191 @@
+"""One contract, both backends: embedded chDB always; a ClickHouse server when available
+(testcontainers with a Docker engine, or USAGEHOUSE_TEST_CLICKHOUSE_URL)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import orjson
+import pytest
+
+from server.errors import QueryTimeout, SqlError, SqlRejected, StorageUnavailable
+from server.storage import InsertBatch, Storage, schema
+from server.storage.embedded import EmbeddedStorage
+from server.storage.remote import RemoteStorage, parse_url
+from tests.conftest import REMOTE_URL_ENV, remote_url_or_skip
+from tests.helpers import rows
+
+CLICKHOUSE_IMAGE = "clickhouse/clickhouse-server:25.8"
+
+
+@pytest.fixture(scope="session")
+def remote_url() -> Iterator[str]:
+    url = remote_url_or_skip()
+    if url:
+        yield url
+        return
+    from testcontainers.clickhouse import ClickHouseContainer  # type: ignore[import-untyped]
+
+    with ClickHouseContainer(CLICKHOUSE_IMAGE) as ch:
+        host, port = ch.get_container_host_ip(), ch.get_exposed_port(8123)
+        yield f"http://{ch.username}:{ch.password}@{host}:{port}/usagehouse_test"
+
+
+@pytest.fixture(params=["embedded", "remote"])
+async def backend(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIterator[Storage]:
+    store: Storage
+    if request.param == "embedded":
+        store = await EmbeddedStorage.open(str(tmp_path / "ch"), 92)
+    else:
+        url = request.getfixturevalue("remote_url")
+        store = await RemoteStorage.open(url, 92)
+        await store.command(f"TRUNCATE TABLE {store.database}.points")
+        await store.command(f"TRUNCATE TABLE {store.database}.idempotency_keys")
+    yield store
+    await store.close()
+
+
+def batch(n: int, batch_id: int = 7) -> InsertBatch:
+    return InsertBatch(
+        ["acct"] * n,
+        ["ds"] * n,
+        [1_800_000_000 + i for i in range(n)],
+        [1 + i % 3 for i in range(n)],
+        [f"c{i % 4}" for i in range(n)],
+        [["/a", None, "x" * i] for i in range(n)],
+        [[float(i), -1.5] for i in range(n)],
+        batch_id,
+    )
+
+
+async def insert(store: Storage, b: InsertBatch) -> None:
+    await store.insert_columns(schema.TABLE, schema.INSERT_COLUMNS, b.encode())
+
+
+async def test_inserted_rows_read_back_exactly(backend):
+    await insert(backend, batch(5))
+    got = await rows(
+        backend,
+        "SELECT index1, _sample_interval AS si, blob1, blob2, blob3, double1, double2, double3,"
+        " toUnixTimestamp(timestamp) AS ts, _batch FROM {db}.points ORDER BY ts",
+    )
+    assert got[4] == {
+        "index1": "c0",
+        "si": 2,
+        "blob1": "/a",
+        "blob2": "",
+        "blob3": "xxxx",
+        "double1": 4,
+        "double2": -1.5,
+        "double3": 0,
+        "ts": 1_800_000_004,
+        "_batch": 7,
+    }
+    assert [r["si"] for r in got] == [1, 2, 3, 1, 2]
+
+
+async def test_schema_has_the_wae_columns_and_sort_key(backend):
+    cols = await rows(
+        backend,
+        "SELECT name, type FROM system.columns WHERE database = '{db}' AND table = 'points'"
+        " AND default_kind != 'EPHEMERAL'",
+    )
+    types = {c["name"]: c["type"] for c in cols}
+    for name, kind in schema.WAE_COLUMN_TYPES.items():
+        assert types[name].replace("LowCardinality(String)", "String") == kind
+    [table] = await rows(
+        backend,
+        "SELECT sorting_key, partition_key FROM system.tables"
+        " WHERE database = '{db}' AND name = 'points'",
+    )
+    assert table == {
+        "sorting_key": "account_id, dataset, index1, timestamp",
+        "partition_key": "toYYYYMM(timestamp)",
+    }
+
+
+async def test_schema_creation_is_idempotent_and_retention_is_applied(backend):
+    await insert(backend, batch(3))
+    await schema.migrate(backend, backend.database, 92)
+    await schema.migrate(backend, backend.database, 30)
+    [table] = await rows(
+        backend,
+        "SELECT engine_full FROM system.tables WHERE database = '{db}' AND name = 'points'",
+    )
+    assert "TTL timestamp + toIntervalDay(30)" in table["engine_full"]
+    assert len(await rows(backend, "SELECT 1 FROM {db}.points")) == 3
+
+
+async def test_query_formats_are_clickhouse_serialisation(backend):
+    await insert(backend, batch(2))
+    data = await backend.query(
+        f"SELECT count() AS n FROM {backend.database}.points",
+        "JSON",
+        {"output_format_json_quote_64bit_integers": 1},
+    )
+    parsed = orjson.loads(data)
+    assert parsed["data"] == [{"n": "2"}]
+    assert parsed["meta"] == [{"name": "n", "type": "UInt64"}]
+    tsv = await backend.query(f"SELECT index1 FROM {backend.database}.points ORDER BY 1", "TSV")
+    assert tsv == b"c0\nc1\n"
+    assert await backend.query("SELECT 1 WHERE 0", "JSONEachRow") == b""
+
+
+async def test_bad_sql_is_a_sql_error_with_a_one_line_message(backend):
+    with pytest.raises(SqlError) as info:
+        await backend.query("SELECT nope FROM " + backend.database + ".points")
+    assert "nope" in info.value.message and "\n" not in info.value.message
+
+
+async def test_readonly_setting_blocks_writes(backend):
+    with pytest.raises(SqlRejected):
+        await backend.query(
+            f"INSERT INTO {backend.database}.points (index1) SELECT 'x'",
+            "JSON",
+            {"readonly": 1},
+        )
+
+
+async def test_time_limit_is_a_query_timeout(backend):
+    with pytest.raises(QueryTimeout):
+        await backend.query(
+            "SELECT count() FROM system.numbers WHERE sipHash64(number) = 0",
+            "JSON",
+            {"max_execution_time": 0.5, "timeout_overflow_mode": "throw"},
+        )
+
+
+async def test_ping_answers(backend):
+    await backend.ping()
+
+
+def test_storage_urls_parse():
+    assert parse_url("https://u%40x:p%3Aw@ch.example:9443/analytics") == {
+        "host": "ch.example",
+        "port": 9443,
+        "username": "u@x",
+        "password": "p:w",
+        "secure": True,
+        "database": "analytics",
+    }
+    assert parse_url("http://ch")["port"] == 8123
+    with pytest.raises(ValueError):
+        parse_url("http://ch/db;drop")
+
+
+async def test_unreachable_server_is_storage_unavailable():
+    port_nobody_listens_on = "http://default:@127.0.0.1:9/db"
+    with pytest.raises(StorageUnavailable):
+        await RemoteStorage.open(port_nobody_listens_on, 92)
+
+
+def test_remote_skip_reason_says_how_to_enable(monkeypatch):
+    monkeypatch.delenv(REMOTE_URL_ENV, raising=False)
+    if os.environ.get("DOCKER_HOST"):
+        pytest.skip("a Docker engine may be configured")
+    try:
+        remote_url_or_skip()
+    except pytest.skip.Exception as e:
+        assert REMOTE_URL_ENV in str(e) and "Docker" in str(e)

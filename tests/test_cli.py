@@ -1,0 +1,131 @@
+"""The real `python -m server serve` process: start, durability across kill -9, graceful stop."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from server.storage.embedded import EmbeddedStorage
+from tests.helpers import count
+
+pytestmark = pytest.mark.no_blockbuster
+URL = "/v1/accounts/acct_a/datasets/usage/points"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@asynccontextmanager
+async def server(data: Path, *args: str) -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
+    """Run the server as a subprocess and wait until it answers /health."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("USAGEHOUSE_")}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "server",
+        "serve",
+        "--port",
+        str(port),
+        "--storage",
+        str(data),
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(300):
+                try:
+                    async with http.get(base + "/health") as resp:
+                        if resp.status == 200:
+                            break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("server did not start")
+        yield base, proc
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+        await proc.wait()
+
+
+async def stored_count(data: Path) -> int:
+    storage = await EmbeddedStorage.open(str(data), 92)
+    try:
+        return await count(storage)
+    finally:
+        await storage.close()
+
+
+async def test_acknowledged_points_survive_kill_9(tmp_path):
+    data = tmp_path / "data"
+    async with server(data) as (base, proc), aiohttp.ClientSession() as http:
+        batch = [{"indexes": [f"c{i % 7}"], "doubles": [i]} for i in range(1000)]
+        results = await asyncio.gather(*(http.post(base + URL, json=batch) for _ in range(8)))
+        assert [r.status for r in results] == [200] * 8
+        async with http.post(base + URL, json=batch, headers={"Idempotency-Key": "k9"}) as r:
+            first = await r.json()
+        proc.send_signal(signal.SIGKILL)
+        await proc.wait()
+    assert await stored_count(data) == 9000
+
+    async with server(data) as (base, proc), aiohttp.ClientSession() as http:
+        async with http.post(base + URL, json=batch, headers={"Idempotency-Key": "k9"}) as r:
+            assert await r.json() == first
+    assert await stored_count(data) == 9000
+
+
+async def test_sigterm_flushes_everything_acknowledged(tmp_path):
+    data = tmp_path / "data"
+    async with server(data) as (base, proc), aiohttp.ClientSession() as http:
+        batch = [{"indexes": ["c"]}] * 500
+
+        async def post() -> int:
+            try:
+                async with http.post(base + URL, json=batch) as r:
+                    return r.status
+            except aiohttp.ClientError:
+                return 0
+
+        tasks = [asyncio.create_task(post()) for _ in range(20)]
+        await asyncio.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        statuses = await asyncio.gather(*tasks)
+        assert await proc.wait() == 0
+    assert statuses.count(200) > 0
+    assert await stored_count(data) >= 500 * statuses.count(200)
+
+
+async def test_non_loopback_without_tokens_exits_with_a_clear_message(tmp_path):
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "server",
+        "serve",
+        "--host",
+        "0.0.0.0",
+        "--storage",
+        str(tmp_path),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={k: v for k, v in os.environ.items() if not k.startswith("USAGEHOUSE_")},
+    )
+    _, err = await proc.communicate()
+    assert proc.returncode == 2
+    assert b"without USAGEHOUSE_TOKENS" in err

@@ -1,0 +1,68 @@
+"""Every route fails in one shape: {"ok": false, "error", "code", "status"} (datasette's rule)."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.app import create_app
+
+WRITE = "/v1/accounts/acct_a/datasets/usage/points"
+
+
+def assert_shape(body: dict, status: int, code: str) -> None:
+    assert body["ok"] is False
+    assert body["status"] == status
+    assert body["code"] == code
+    assert isinstance(body["error"], str) and body["error"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "status", "code"),
+    [
+        ("POST", WRITE, {"data": b"{"}, 400, "bad_request"),
+        ("POST", WRITE, {"json": {"blobs": "x"}}, 400, "invalid_data_point"),
+        ("POST", WRITE, {"data": b""}, 400, "bad_request"),
+        ("POST", "/v1/accounts/acct_a/datasets/9/points", {"json": {}}, 400, "bad_request"),
+        ("GET", WRITE, {}, 405, "method_not_allowed"),
+        ("GET", "/no/such/route", {}, 404, "not_found"),
+        ("POST", "/health", {}, 405, "method_not_allowed"),
+        ("DELETE", "/metrics", {}, 405, "method_not_allowed"),
+        ("PUT", "/openapi.json", {}, 405, "method_not_allowed"),
+        ("POST", "/ready", {}, 405, "method_not_allowed"),
+    ],
+)
+async def test_client_mistakes_get_the_error_shape(client, method, path, kwargs, status, code):
+    resp = await client.request(method, path, **kwargs)
+    assert resp.status == status
+    assert resp.content_type == "application/json"
+    assert_shape(await resp.json(), status, code)
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "code"),
+    [({}, 401, "unauthorized"), ({"Authorization": "Bearer r"}, 403, "forbidden")],
+)
+async def test_auth_failures_get_the_error_shape(
+    aiohttp_client, make_settings, storage, headers, status, code
+):
+    app = create_app(make_settings(tokens="r:acct_a:r"), storage=storage)
+    client = await aiohttp_client(app)
+    resp = await client.post(WRITE, json={}, headers=headers)
+    assert_shape(await resp.json(), status, code)
+
+
+async def test_storage_down_gets_the_error_shape_on_ready_and_write(client, storage):
+    await storage.close()
+    for method, path in (("GET", "/ready"), ("POST", WRITE)):
+        resp = await client.request(method, path, json={})
+        assert resp.status == 503
+        assert_shape(await resp.json(), 503, "storage_unavailable")
+
+
+async def test_operations_routes_answer(client):
+    assert await (await client.get("/health")).json() == {"ok": True}
+    ready = await (await client.get("/ready")).json()
+    assert ready["ok"] is True and ready["storage"].startswith("embedded chDB at ")
+    spec = await (await client.get("/openapi.json")).json()
+    assert spec["openapi"].startswith("3.")
+    assert "/v1/accounts/{account_id}/datasets/{dataset}/points" in spec["paths"]

@@ -1,0 +1,97 @@
+"""Idempotency-Key: a retry within 24 hours returns the first answer and writes nothing, also
+when the first answer was lost and after a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import orjson
+
+from server.app import create_app
+from server.storage.embedded import EmbeddedStorage
+from tests.helpers import count
+
+URL = "/v1/accounts/acct_a/datasets/usage/points"
+BATCH = [{"indexes": ["c1"], "doubles": [2.5]}, {"indexes": ["c2"]}]
+
+
+def key(value: str) -> dict[str, str]:
+    return {"Idempotency-Key": value}
+
+
+async def test_retry_with_same_key_returns_first_answer_and_writes_once(client, storage):
+    first = await client.post(URL, json=BATCH, headers=key("k-1"))
+    again = await client.post(URL, json=BATCH, headers=key("k-1"))
+    assert await first.json() == await again.json() == {"ok": True, "accepted": 2, "stored": 2}
+    assert await count(storage) == 2
+    other = await client.post(URL, json=BATCH, headers=key("k-2"))
+    assert other.status == 200
+    assert await count(storage) == 4
+
+
+async def test_same_key_in_another_account_is_independent(client, storage):
+    await client.post(URL, json=BATCH, headers=key("shared"))
+    await client.post(
+        "/v1/accounts/acct_b/datasets/usage/points", json=BATCH, headers=key("shared")
+    )
+    assert await count(storage) == 4
+
+
+async def test_concurrent_retries_write_once(client, storage):
+    responses = await asyncio.gather(
+        *(client.post(URL, json=BATCH, headers=key("race")) for _ in range(10))
+    )
+    assert {r.status for r in responses} == {200}
+    assert await count(storage) == 2
+
+
+async def test_answer_survives_a_restart(aiohttp_client, make_settings, tmp_path):
+    path = str(tmp_path / "restart")
+    first_store = await EmbeddedStorage.open(path, 92)
+    app = create_app(make_settings(), storage=first_store)
+    client = await aiohttp_client(app)
+    first = await (await client.post(URL, json=BATCH, headers=key("k-restart"))).json()
+    await client.close()
+    await first_store.close()
+
+    second_store = await EmbeddedStorage.open(path, 92)
+    try:
+        client = await aiohttp_client(create_app(make_settings(), storage=second_store))
+        again = await client.post(URL, json=BATCH, headers=key("k-restart"))
+        assert await again.json() == first
+        assert await count(second_store) == 2
+    finally:
+        await client.close()
+        await second_store.close()
+
+
+async def test_record_whose_rows_never_committed_does_not_block_the_retry(client, storage):
+    # A crash between writing the answer and committing the rows leaves a record whose
+    # batch is absent from the points table: the retry must write the rows.
+    response = orjson.dumps({"ok": True, "accepted": 2, "stored": 2}).decode()
+    await storage.insert_columns(
+        "idempotency_keys",
+        ("account_id", "key", "batch", "response", "created"),
+        orjson.dumps([["acct_a"], ["k-crash"], [12345], [response], [int(time.time())]]),
+    )
+    resp = await client.post(URL, json=BATCH, headers=key("k-crash"))
+    assert resp.status == 200
+    assert await count(storage) == 2
+    await client.post(URL, json=BATCH, headers=key("k-crash"))
+    assert await count(storage) == 2
+
+
+async def test_rejected_request_does_not_burn_the_key(client, storage):
+    bad = await client.post(URL, json=[{"blobs": [1]}], headers=key("k-bad"))
+    assert bad.status == 400
+    good = await client.post(URL, json=BATCH, headers=key("k-bad"))
+    assert await good.json() == {"ok": True, "accepted": 2, "stored": 2}
+    assert await count(storage) == 2
+
+
+async def test_invalid_key_is_400(client, storage):
+    resp = await client.post(URL, json=BATCH, headers=key("x" * 257))
+    assert resp.status == 400
+    assert "Idempotency-Key" in (await resp.json())["error"]
+    assert await count(storage) == 0

@@ -1,0 +1,39 @@
+"""/metrics exposes ingest counts by dataset, queue depth, insert latency and batch size."""
+
+from __future__ import annotations
+
+from prometheus_client.parser import text_string_to_metric_families
+
+URL = "/v1/accounts/acct_a/datasets/{}/points"
+
+
+async def scrape(client) -> dict[tuple[str, tuple], float]:
+    resp = await client.get("/metrics")
+    assert resp.status == 200
+    assert resp.content_type == "text/plain"
+    samples = {}
+    for family in text_string_to_metric_families(await resp.text()):
+        for s in family.samples:
+            samples[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return samples
+
+
+async def test_ingest_counters_by_dataset(client):
+    await client.post(URL.format("usage"), json=[{}] * 3)
+    await client.post(URL.format("usage"), json=[{}, {"blobs": 1}])
+    await client.post(URL.format("other"), json={})
+    m = await scrape(client)
+    ds = lambda name: (("dataset", name),)  # noqa: E731
+    assert m[("usagehouse_ingest_points_accepted_total", ds("usage"))] == 3
+    assert m[("usagehouse_ingest_points_rejected_total", ds("usage"))] == 2
+    assert m[("usagehouse_ingest_points_stored_total", ds("usage"))] == 3
+    assert m[("usagehouse_ingest_points_accepted_total", ds("other"))] == 1
+    assert m[("usagehouse_write_queue_points", ())] == 0
+    assert m[("usagehouse_insert_batch_points_count", ())] == 2
+    assert m[("usagehouse_insert_batch_points_sum", ())] == 4
+    assert m[("usagehouse_insert_duration_seconds_count", ())] == 2
+    route = "/v1/accounts/{account_id}/datasets/{dataset}/points"
+    labels = (("method", "POST"), ("route", route), ("status", "200"))
+    assert m[("usagehouse_http_request_duration_seconds_count", labels)] == 2
+    labels_400 = (("method", "POST"), ("route", route), ("status", "400"))
+    assert m[("usagehouse_http_request_duration_seconds_count", labels_400)] == 1
