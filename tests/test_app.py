@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import orjson
+
 from tests.helpers import count, rows
 
 RECENT_S = (int(time.time()) // 86_400 - 3) * 86_400
@@ -65,7 +67,8 @@ async def test_array_and_ndjson_bodies_write_every_point(client, storage):
     batch = [{"indexes": [f"c{i}"], "doubles": [i]} for i in range(250)]
     resp = await client.post(URL, json=batch)
     assert await resp.json() == {"ok": True, "accepted": 250, "stored": 250}
-    ndjson = "\n".join('{"indexes": ["n%d"], "doubles": [%d]}' % (i, i) for i in range(10)) + "\n"
+    lines = (orjson.dumps({"indexes": [f"n{i}"], "doubles": [i]}).decode() for i in range(10))
+    ndjson = "\n".join(lines) + "\n"
     resp = await client.post(URL, data=ndjson, headers={"Content-Type": "application/x-ndjson"})
     assert await resp.json() == {"ok": True, "accepted": 10, "stored": 10}
     [row] = await rows(storage, "SELECT count() AS n, sum(double1) AS s FROM {db}.points")
