@@ -17,7 +17,7 @@ from .ingest.sampler import PassThrough, Sampler
 from .ingest.writer import BatchWriter
 from .metrics import Metrics
 from .storage import Storage, open_storage
-from .web import ops, write
+from .web import ops, query, write
 from .web.keys import AUTH, INGESTOR, METRICS, SETTINGS, STORAGE, WRITER
 
 
@@ -28,6 +28,9 @@ def _routes(app: web.Application) -> None:
     app.router.add_get("/metrics", ops.metrics)
     app.router.add_get("/openapi.json", ops.openapi)
     app.router.add_post("/v1/accounts/{account_id}/datasets/{dataset}/points", write.write_points)
+    sql_url = "/client/v4/accounts/{account_id}/analytics_engine/sql"
+    app.router.add_post(sql_url, query.sql)
+    app.router.add_get(sql_url, query.sql)
 
 
 @web.middleware

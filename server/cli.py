@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from .config import ConfigError, load_settings
+from .demo import add_demo_command
 
 
 def tune_gc() -> None:
@@ -67,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--pricing", help="pricing file for invoices (USAGEHOUSE_PRICING)")
     serve.set_defaults(run=_serve)
+    add_demo_command(commands)
     return parser
 
 

@@ -30,6 +30,15 @@ def blockbuster(request: pytest.FixtureRequest) -> Iterator[BlockBuster | None]:
         yield bb
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        default=False,
+        help="rewrite the expected halves of tests/sql/golden/*.sql",
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "no_blockbuster: allow blocking calls (subprocess tests)")
 

@@ -17,6 +17,7 @@ from . import QuerySettings, schema
 from .errors import query_error
 
 DATABASE = "usagehouse"
+DRAIN_ATTEMPTS = 5
 
 
 def render_settings(settings: QuerySettings | None) -> str:
@@ -72,9 +73,13 @@ class EmbeddedStorage:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
     def _insert_sync(self, sql: str, data: bytes) -> None:
-        with self._session.send_insert(sql, "JSONCompactColumns") as inserter:
-            inserter.append(data)
-            inserter.finish()
+        try:
+            with self._session.send_insert(sql, "JSONCompactColumns") as inserter:
+                inserter.append(data)
+                inserter.finish()
+        except Exception:
+            self._drain()
+            raise
 
     async def insert_columns(self, table: str, columns: Sequence[str], data: bytes) -> None:
         sql = f"INSERT INTO {DATABASE}.{table} ({', '.join(columns)})"
@@ -86,9 +91,22 @@ class EmbeddedStorage:
             raise StorageUnavailable(f"insert failed: {e}") from e
 
     def _query_sync(self, sql: str, fmt: str) -> bytes:
-        result = self._session.query(sql, fmt)
+        try:
+            result = self._session.query(sql, fmt)
+        except Exception:
+            self._drain()
+            raise
         data: bytes = result.bytes()
         return data
+
+    def _drain(self) -> None:
+        """chDB 4.4 hands the partial output of a failed query to the session's next query
+        (reproduced with max_result_rows overflows), which could leak one account's rows into
+        another's answer. Flush it with probe queries until a probe answers cleanly."""
+        for _ in range(DRAIN_ATTEMPTS):
+            if self._session.query("SELECT 1", "TabSeparated").bytes() == b"1\n":
+                return
+        raise RuntimeError("embedded storage session did not recover after a failed query")
 
     async def query(
         self, sql: str, fmt: str = "JSON", settings: QuerySettings | None = None

@@ -189,3 +189,15 @@ def test_remote_skip_reason_says_how_to_enable(monkeypatch):
         remote_url_or_skip()
     except pytest.skip.Exception as e:
         assert REMOTE_URL_ENV in str(e) and "Docker" in str(e)
+
+
+async def test_failed_query_output_never_reaches_the_next_query(backend):
+    await insert(backend, batch(3))
+    for fmt in ("JSON", "JSONEachRow", "TabSeparated"):
+        with pytest.raises(SqlError):
+            await backend.query(
+                "SELECT number FROM system.numbers LIMIT 1000000",
+                fmt,
+                {"max_result_rows": 1000, "result_overflow_mode": "throw"},
+            )
+        assert await backend.query("SELECT 1 AS x", "JSONEachRow") == b'{"x":1}\n'

@@ -1,0 +1,56 @@
+"""WAE SQL to ClickHouse SQL: parse, allow-list, rewrite to WAE semantics, scope to the account.
+
+`translate()` is the one entry point (cached); sqlglot's exceptions are translated into
+`SqlError` here and nowhere else. `query_settings()` gives the settings every query runs with.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sqlglot.errors import ParseError, TokenError, UnsupportedError
+
+from server.errors import SqlError
+from server.sql import guard, parse, rewrite, scope, show
+from server.sql.limits import query_settings
+from server.sql.translation import Translation, output_format
+
+__all__ = ["Translation", "query_settings", "translate"]
+
+CACHE_SIZE = 4096
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def translate(text: str, *, account_id: str, database: str) -> Translation:
+    """Translate one WAE statement for `account_id`, reading `database`.points.
+
+    Raises SqlError (unparseable) or SqlRejected (not allowed), with `line`/`col` when known.
+    """
+    try:
+        return _translate(text, account_id=account_id, database=database)
+    except ParseError as e:
+        first = e.errors[0] if e.errors else {}
+        position = {k: first[k] for k in ("line", "col") if first.get(k) is not None}
+        raise SqlError(_one_line(first.get("description") or str(e)), **position) from e
+    except (TokenError, UnsupportedError) as e:
+        raise SqlError(_one_line(str(e))) from e
+    except RecursionError as e:
+        raise SqlError("query is nested too deeply") from e
+
+
+def _translate(text: str, *, account_id: str, database: str) -> Translation:
+    tokens = parse.tokenize(text)
+    if show.is_show(tokens):
+        return show.translate_show(tokens, account_id=account_id, database=database)
+    tree = parse.parse(tokens, text)
+    fmt = output_format(parse.pop_format(tree))
+    guard.check(tree)
+    for transform in rewrite.TRANSFORMS:
+        tree = transform(tree)
+    tree = scope.scope_datasets(tree, account_id=account_id, database=database)
+    # The tree is this call's own, so the generator may mutate it instead of copying it first.
+    return Translation(parse.DIALECT.generate(tree, copy=False, comments=False), fmt)
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())

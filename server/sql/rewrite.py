@@ -1,0 +1,152 @@
+"""WAE semantics on a checked tree: function renames and reshapes, canonical names, LIMIT ALL.
+
+Each rewrite is one small tree-to-tree function; `TRANSFORMS` lists them in the order
+`translate()` applies them. They run after `guard.check`, so every function name is allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Final
+
+from sqlglot import exp
+
+from server.errors import SqlError
+from server.sql import functions
+
+#: Nodes that carry a function name as written (see parse.WaeParser).
+FUNCTION_NODES: Final = (
+    exp.Anonymous,
+    exp.AnonymousAggFunc,
+    exp.CombinedAggFunc,
+    exp.ParameterizedAgg,
+    exp.CombinedParameterizedAgg,
+)
+#: topK and topKWeighted default to N = 10 in WAE.
+DEFAULT_TOP_K: Final = 10
+#: ClickHouse `toStartOfWeek` mode 1 starts weeks on Monday, as WAE's does.
+MONDAY_MODE: Final = 1
+
+
+def replace_all(pairs: list[tuple[exp.Expr, exp.Expr]]) -> None:
+    """Swap each old node for its new one. Siblings in one list are swapped with a single `set`:
+    sqlglot's `replace` re-parents the whole list, so one call per item would be quadratic."""
+    lists: dict[tuple[int, str], tuple[exp.Expr, dict[int, exp.Expr]]] = {}
+    for old, new in pairs:
+        parent, key, index = old.parent, old.arg_key, old.index
+        if parent is None or key is None or index is None:
+            old.replace(new)
+        else:
+            lists.setdefault((id(parent), key), (parent, {}))[1][index] = new
+    for (_, key), (parent, by_index) in lists.items():
+        items = list(parent.args[key])
+        for index, new in by_index.items():
+            items[index] = new
+        parent.set(key, items)
+
+
+def drop_limit_all(tree: exp.Expr) -> exp.Expr:
+    """`LIMIT ALL` means no limit (WAE grammar); ClickHouse has no such spelling."""
+    for limit in list(tree.find_all(exp.Limit)):
+        count = limit.args.get("expression")
+        if isinstance(count, exp.Column) and not count.this.quoted and count.name.upper() == "ALL":
+            limit.pop()
+    return tree
+
+
+def spell_functions(tree: exp.Expr) -> exp.Expr:
+    """Every function name in its documented case: `COUNT()` is `count()`, as ClickHouse names
+    result columns after the call as written. `position(n IN h)` and `c ? a : b` become calls."""
+    for node in tree.find_all(*FUNCTION_NODES):
+        node.set("this", functions.wae_spelling(node.name) or node.name)
+    pairs: list[tuple[exp.Expr, exp.Expr]] = []
+    for node in list(tree.find_all(exp.StrPosition, exp.If)):
+        if isinstance(node, exp.StrPosition):
+            name, keys = "position", ("this", "substr", "position")
+        elif not isinstance(node.parent, exp.Case):
+            name, keys = "if", ("this", "true", "false")
+        else:
+            continue
+        args = [node.args[key] for key in keys if node.args.get(key) is not None]
+        pairs.append((node, exp.Anonymous(this=name, expressions=args)))
+    replace_all(pairs)
+    return tree
+
+
+def name_renamed_columns(tree: exp.Expr) -> exp.Expr:
+    """Keep the name WAE users see on an unaliased column whose function we rename:
+    `SELECT length(blob1)` still answers a column called `length(blob1)`."""
+    for select in list(tree.find_all(exp.Select)):
+        projections = select.expressions
+        if any(_needs_name(p) for p in projections):
+            select.set("expressions", [_named(p) if _needs_name(p) else p for p in projections])
+    return tree
+
+
+def rewrite_functions(tree: exp.Expr) -> exp.Expr:
+    """WAE functions to their ClickHouse equivalents: reshaped calls, then renames."""
+    pairs: list[tuple[exp.Expr, exp.Expr]] = []
+    for node in list(tree.find_all(*FUNCTION_NODES)):
+        reshape = RESHAPES.get(node.name)
+        call = reshape(node) if reshape is not None else node
+        call.set("this", functions.clickhouse_name(call.name) or call.name)
+        if call is not node:
+            pairs.append((node, call))
+    replace_all(pairs)
+    return tree
+
+
+def _needs_name(projection: exp.Expr) -> bool:
+    return isinstance(projection, FUNCTION_NODES) and _is_rewritten(projection.name)
+
+
+def _named(projection: exp.Expr) -> exp.Expr:
+    name = projection.sql(dialect="clickhouse", comments=False)
+    return exp.alias_(projection, name, quoted=True, copy=False)
+
+
+def _is_rewritten(spelling: str) -> bool:
+    return spelling in RESHAPES or functions.clickhouse_name(spelling) != spelling
+
+
+def _quantile_weighted(node: exp.Expr) -> exp.Expr:
+    # quantileWeighted(q, x, w) is WAE's legacy spelling of quantileExactWeighted(q)(x, w)
+    # (a Cloudflare engineer in miniflare PR #399).
+    if isinstance(node, exp.ParameterizedAgg):
+        return node
+    args = node.expressions
+    if len(args) != 3:
+        raise SqlError("quantileWeighted takes 3 arguments: quantileWeighted(q, column, weight)")
+    return exp.ParameterizedAgg(this=node.name, expressions=[args[0]], params=args[1:])
+
+
+def _top_k(node: exp.Expr) -> exp.Expr:
+    if isinstance(node, exp.ParameterizedAgg):
+        return node
+    return exp.ParameterizedAgg(
+        this=node.name,
+        expressions=[exp.Literal.number(DEFAULT_TOP_K)],
+        params=list(node.expressions),
+    )
+
+
+def _monday_weeks(node: exp.Expr) -> exp.Expr:
+    if len(node.expressions) == 1:
+        node.append("expressions", exp.Literal.number(MONDAY_MODE))
+    return node
+
+
+#: Calls whose shape changes, by WAE spelling.
+RESHAPES: Final[dict[str, Callable[[exp.Expr], exp.Expr]]] = {
+    "quantileWeighted": _quantile_weighted,
+    "topK": _top_k,
+    "topKWeighted": _top_k,
+    "toStartOfWeek": _monday_weeks,
+}
+
+TRANSFORMS: Final[tuple[Callable[[exp.Expr], exp.Expr], ...]] = (
+    drop_limit_all,
+    spell_functions,
+    name_renamed_columns,
+    rewrite_functions,
+)

@@ -1,0 +1,75 @@
+"""Running one WAE SQL request: translate, execute with the query limits, shape the output as
+WAE does. ClickHouse's own serialisation is passed through; only JSON's tail is patched."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+
+from ..config import Settings
+from ..errors import QueryTimeout
+from ..storage import Storage
+from . import query_settings, translate
+
+CONTENT_TYPES = {
+    "JSON": "application/json",
+    "JSONEachRow": "application/x-ndjson",
+    "TabSeparated": "text/tab-separated-values; charset=utf-8",
+}
+# Top-level keys of ClickHouse's JSON format are indented by one tab; data fields by three.
+_ROWS_TAIL = re.compile(rb'\n\t"rows": (\d+)\n}\n?$')
+
+
+@dataclass(frozen=True, slots=True)
+class QueryResult:
+    body: bytes
+    content_type: str
+
+
+def with_rows_before_limit(body: bytes) -> bytes:
+    """WAE's JSON always carries `rows_before_limit_at_least`; ClickHouse writes it only for
+    queries with LIMIT. Without a LIMIT every row was returned, so it equals `rows`."""
+    match = _ROWS_TAIL.search(body, max(0, len(body) - 64))
+    if match is None:
+        return body
+    rows = match.group(1)
+    return (
+        body[: match.start()]
+        + b'\n\t"rows": '
+        + rows
+        + b',\n\n\t"rows_before_limit_at_least": '
+        + rows
+        + b"\n}\n"
+    )
+
+
+async def run_query(
+    storage: Storage,
+    settings: Settings,
+    text: str,
+    *,
+    account_id: str,
+    quote_64bit_integers: bool = True,
+) -> QueryResult:
+    """Execute one user statement for `account_id` and return the body WAE would send."""
+    translation = translate(text, account_id=account_id, database=storage.database)
+    engine_settings = query_settings(
+        timeout_s=settings.sql_timeout_s,
+        max_rows_to_read=settings.sql_max_rows_to_read,
+        max_result_rows=settings.sql_max_result_rows,
+        max_result_bytes=settings.sql_max_result_bytes,
+    )
+    engine_settings["output_format_json_quote_64bit_integers"] = int(quote_64bit_integers)
+    engine_settings["output_format_write_statistics"] = 0
+    fmt = translation.output_format
+    try:
+        # The engine enforces max_execution_time; this deadline only guards against a stuck
+        # backend, so it is a little longer.
+        async with asyncio.timeout(settings.sql_timeout_s + 5):
+            body = await storage.query(translation.sql, fmt, engine_settings)
+    except TimeoutError:
+        raise QueryTimeout(f"query exceeded the {settings.sql_timeout_s:g} s time limit") from None
+    if fmt == "JSON":
+        body = with_rows_before_limit(body)
+    return QueryResult(body, CONTENT_TYPES[fmt])

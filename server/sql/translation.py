@@ -1,0 +1,35 @@
+"""The value a translation produces, and the output formats a query may ask for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from server.errors import SqlRejected
+
+#: The FORMAT clauses WAE documents, by lower-case name, to ClickHouse's spelling.
+OUTPUT_FORMATS: Final[dict[str, str]] = {
+    "json": "JSON",
+    "jsoneachrow": "JSONEachRow",
+    "tabseparated": "TabSeparated",
+}
+DEFAULT_FORMAT: Final = "JSON"
+
+
+@dataclass(frozen=True, slots=True)
+class Translation:
+    """ClickHouse SQL (no FORMAT clause, no trailing ';') and the output format to run it with."""
+
+    sql: str
+    output_format: str = DEFAULT_FORMAT
+
+
+def output_format(name: str | None) -> str:
+    """ClickHouse's spelling of a user's FORMAT name; anything undocumented is rejected."""
+    if name is None:
+        return DEFAULT_FORMAT
+    try:
+        return OUTPUT_FORMATS[name.lower()]
+    except KeyError:
+        supported = ", ".join(OUTPUT_FORMATS.values())
+        raise SqlRejected(f"FORMAT {name} is not supported; use one of {supported}") from None

