@@ -191,3 +191,12 @@ async def test_query_metrics_by_outcome(loaded, registry):
     get = registry.get_sample_value
     assert get("usagehouse_sql_query_duration_seconds_count", {"outcome": "ok"}) == 1
     assert get("usagehouse_sql_query_duration_seconds_count", {"outcome": "sql_rejected"}) == 1
+
+
+async def test_long_statement_is_translated_off_the_event_loop(loaded):
+    # Statements over 2,000 characters are translated on a worker thread; same exact answer.
+    terms = " + ".join(["double1"] * 600)
+    resp = await sql(loaded, f"SELECT sum({terms}) AS s FROM usage_indexed_by_customer_id")
+    assert resp.status == 200, await resp.text()
+    per_day = (10 + 20 + 30 + 40 + 50) + (10 + 20) + 10
+    assert (await resp.json())["data"] == [{"s": 600 * 3 * per_day}]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass
+from functools import partial
 
 from ..config import Settings
 from ..errors import QueryTimeout
@@ -18,6 +19,7 @@ CONTENT_TYPES = {
     "TabSeparated": "text/tab-separated-values; charset=utf-8",
 }
 # Top-level keys of ClickHouse's JSON format are indented by one tab; data fields by three.
+INLINE_TRANSLATE_CHARS = 2_000
 _ROWS_TAIL = re.compile(rb'\n\t"rows": (\d+)\n}\n?$')
 
 
@@ -53,7 +55,14 @@ async def run_query(
     quote_64bit_integers: bool = True,
 ) -> QueryResult:
     """Execute one user statement for `account_id` and return the body WAE would send."""
-    translation = translate(text, account_id=account_id, database=storage.database)
+    if len(text) <= INLINE_TRANSLATE_CHARS:
+        translation = translate(text, account_id=account_id, database=storage.database)
+    else:
+        # sqlglot is pure Python: a long statement can take a second to parse, which must not
+        # stall every other request on the event loop.
+        translation = await asyncio.get_running_loop().run_in_executor(
+            None, partial(translate, text, account_id=account_id, database=storage.database)
+        )
     engine_settings = query_settings(
         timeout_s=settings.sql_timeout_s,
         max_rows_to_read=settings.sql_max_rows_to_read,
