@@ -184,6 +184,9 @@ EXTENSIONS: Final[dict[str, str | None]] = {
     "toInt64": None,
     "toUInt16": None,
     "toUInt64": None,
+    # error bounds for sampled data (confidence.py expands them)
+    "confidenceCount": None,
+    "confidenceSum": None,
     # arrays (small: no constructors that can blow up, no arrayJoin)
     "has": None,
     "arrayElement": None,

@@ -12,7 +12,7 @@ from typing import Final
 from sqlglot import exp
 
 from server.errors import SqlError
-from server.sql import functions
+from server.sql import confidence, functions
 
 #: Nodes that carry a function name as written (see parse.WaeParser).
 FUNCTION_NODES: Final = (
@@ -89,7 +89,8 @@ def rewrite_functions(tree: exp.Expr) -> exp.Expr:
     for node in list(tree.find_all(*FUNCTION_NODES)):
         reshape = RESHAPES.get(node.name)
         call = reshape(node) if reshape is not None else node
-        call.set("this", functions.clickhouse_name(call.name) or call.name)
+        if isinstance(call, FUNCTION_NODES):
+            call.set("this", functions.clickhouse_name(call.name) or call.name)
         if call is not node:
             pairs.append((node, call))
     replace_all(pairs)
@@ -142,6 +143,8 @@ RESHAPES: Final[dict[str, Callable[[exp.Expr], exp.Expr]]] = {
     "topK": _top_k,
     "topKWeighted": _top_k,
     "toStartOfWeek": _monday_weeks,
+    "confidenceCount": confidence.confidence_count,
+    "confidenceSum": confidence.confidence_sum,
 }
 
 TRANSFORMS: Final[tuple[Callable[[exp.Expr], exp.Expr], ...]] = (
