@@ -13,7 +13,7 @@ from .config import ConfigError, Settings
 from .errors import Handler, error_middleware
 from .ingest import Ingestor
 from .ingest.idempotency import IdempotencyStore
-from .ingest.sampler import PassThrough, Sampler
+from .ingest.sampler import EquitableSampler, PassThrough, Sampler
 from .ingest.writer import BatchWriter
 from .metrics import Metrics
 from .storage import Storage, open_storage
@@ -48,6 +48,13 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
         request.app[METRICS].http_request_duration_seconds.labels(
             name, request.method, str(status)
         ).observe(time.perf_counter() - started)
+
+
+def make_sampler(settings: Settings) -> Sampler:
+    """The sampler USAGEHOUSE_SAMPLING asks for."""
+    if settings.sampling == "off":
+        return PassThrough()
+    return EquitableSampler(settings.sample_index_budget, settings.sample_total_budget)
 
 
 def create_app(
@@ -85,7 +92,7 @@ def create_app(
         app[WRITER] = writer
         app[INGESTOR] = Ingestor(
             writer=writer,
-            sampler=sampler or PassThrough(),
+            sampler=sampler or make_sampler(settings),
             idempotency=IdempotencyStore(app[STORAGE]),
             metrics=app[METRICS],
             retention_days=settings.retention_days,

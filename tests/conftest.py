@@ -45,10 +45,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture
 def make_settings(tmp_path: Any) -> Callable[..., Settings]:
-    """Settings from an empty environment plus overrides; storage under tmp_path."""
+    """Settings from an empty environment plus overrides; storage under tmp_path. Sampling is
+    off unless a test asks for it, so stored rows can be counted exactly."""
 
     def factory(**overrides: Any) -> Settings:
         overrides.setdefault("storage", str(tmp_path / "data"))
+        overrides.setdefault("sampling", "off")
         return load_settings({}, **overrides)
 
     return factory

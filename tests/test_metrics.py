@@ -37,3 +37,12 @@ async def test_ingest_counters_by_dataset(client):
     assert m[("usagehouse_http_request_duration_seconds_count", labels)] == 2
     labels_400 = (("method", "POST"), ("route", route), ("status", "400"))
     assert m[("usagehouse_http_request_duration_seconds_count", labels_400)] == 1
+
+
+async def test_sample_interval_histogram_counts_stored_rows(client):
+    await client.post(URL.format("usage"), json=[{"indexes": ["a"]}] * 5)
+    m = await scrape(client)
+    labels = (("dataset", "usage"), ("le", "1.0"))
+    assert m[("usagehouse_sample_interval_bucket", labels)] == 5
+    assert m[("usagehouse_sample_interval_count", (("dataset", "usage"),))] == 5
+    assert m[("usagehouse_sample_interval_sum", (("dataset", "usage"),))] == 5

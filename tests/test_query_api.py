@@ -198,7 +198,8 @@ async def test_long_statement_is_translated_off_the_event_loop(loaded):
     excluded = ", ".join(f"'/nowhere/{i}'" for i in range(300))
     resp = await sql(
         loaded,
-        f"SELECT sum(double1) AS s FROM usage_indexed_by_customer_id WHERE blob1 NOT IN ({excluded})",
+        "SELECT sum(double1) AS s FROM usage_indexed_by_customer_id "
+        f"WHERE blob1 NOT IN ({excluded})",
     )
     assert resp.status == 200, await resp.text()
     per_day = (10 + 20 + 30 + 40 + 50) + (10 + 20) + 10

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 
 from ..errors import PayloadTooLarge
@@ -110,4 +111,6 @@ class Ingestor:
         await self._writer.write(pending)
         self._metrics.ingest_points_accepted_total.labels(dataset).inc(accepted)
         self._metrics.ingest_points_stored_total.labels(dataset).inc(stored)
+        tally = [(1, stored)] if intervals is None else Counter(pending.sample_intervals).items()
+        self._metrics.sample_interval.add(dataset, tally)
         return pending.response
