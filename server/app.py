@@ -17,7 +17,7 @@ from .ingest.sampler import EquitableSampler, PassThrough, Sampler
 from .ingest.writer import BatchWriter
 from .metrics import Metrics
 from .storage import Storage, open_storage
-from .web import ops, query, write
+from .web import grafana, ops, query, write
 from .web.keys import AUTH, INGESTOR, METRICS, SETTINGS, STORAGE, WRITER
 
 
@@ -31,6 +31,14 @@ def _routes(app: web.Application) -> None:
     sql_url = "/client/v4/accounts/{account_id}/analytics_engine/sql"
     app.router.add_post(sql_url, query.sql)
     app.router.add_get(sql_url, query.sql)
+    app.router.add_get("/grafana/json", grafana.health)
+    app.router.add_get("/grafana/json/", grafana.health)
+    app.router.add_post("/grafana/json/metrics", grafana.metrics)
+    app.router.add_post("/grafana/json/metric-payload-options", grafana.metric_payload_options)
+    app.router.add_post("/grafana/json/query", grafana.query)
+    app.router.add_post("/grafana/json/variable", grafana.variable)
+    app.router.add_post("/grafana/json/tag-keys", grafana.tag_keys)
+    app.router.add_post("/grafana/json/tag-values", grafana.tag_values)
 
 
 @web.middleware

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from .config import ConfigError, load_settings
+from .console import add_console_commands
 from .demo import add_demo_command
 
 
@@ -69,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--pricing", help="pricing file for invoices (USAGEHOUSE_PRICING)")
     serve.set_defaults(run=_serve)
     add_demo_command(commands)
+    add_console_commands(commands)
     return parser
 
 

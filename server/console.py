@@ -1,0 +1,383 @@
+"""`usagehouse sql` and `usagehouse translate`: WAE SQL from a terminal.
+
+`sql` is a thin client of a running server's Cloudflare-shaped SQL API (stdlib HTTP only, so it
+works wherever the server package installs); `translate` runs the translator locally and prints
+the ClickHouse SQL a query becomes, which is how a rejected or surprising query gets debugged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import unicodedata
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+from urllib.parse import quote
+
+from .errors import SqlError
+from .storage.embedded import DATABASE
+from .storage.schema import TABLE
+
+URL_ENV = "USAGEHOUSE_URL"
+ACCOUNT_ENV = "USAGEHOUSE_ACCOUNT"
+TOKEN_ENV = "USAGEHOUSE_API_TOKEN"
+DEFAULT_URL = "http://127.0.0.1:8787"
+DEFAULT_ACCOUNT = "local"
+DEFAULT_TIMEOUT_S = 60.0
+HISTORY_FILE = ".usagehouse_history"  # in the home directory
+PROMPT = "usagehouse> "
+CONTINUATION = "        -> "
+QUIT_WORDS = frozenset({"\\q", "exit", "quit"})
+
+#: ClickHouse type names (inside Nullable/LowCardinality) whose values are right-aligned.
+NUMERIC_PREFIXES = ("Int", "UInt", "Float", "Decimal")
+WRAPPERS = ("Nullable(", "LowCardinality(")
+
+
+class ConsoleError(Exception):
+    """A request could not be answered; the message is printed after `error: `."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A successful SQL API answer: the raw body and its media type."""
+
+    body: bytes
+    content_type: str
+
+
+# ---------------------------------------------------------------- table rendering
+
+
+def is_numeric_type(clickhouse_type: str) -> bool:
+    """Whether a column of this ClickHouse type holds numbers (right-aligned in tables)."""
+    inner = clickhouse_type
+    while inner.startswith(WRAPPERS) and inner.endswith(")"):
+        inner = inner[inner.index("(") + 1 : -1]
+    return inner.startswith(NUMERIC_PREFIXES)
+
+
+class JsonNumber(str):
+    """A JSON number kept as the text ClickHouse wrote (`12345678901`, not `12345678901.0`)."""
+
+
+def _json_text(value: object) -> str:
+    if isinstance(value, JsonNumber):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ",".join(_json_text(item) for item in value) + "]"
+    if isinstance(value, dict):
+        pairs = (f"{json.dumps(k, ensure_ascii=False)}:{_json_text(v)}" for k, v in value.items())
+        return "{" + ",".join(pairs) + "}"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def cell_text(value: object) -> str:
+    """One value as a single table line: NULL spelt out, arrays and maps as JSON, control
+    characters escaped so a newline in a blob cannot break the alignment."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return (
+            value.replace("\\", "\\\\")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+            .replace("\t", "\\t")
+        )
+    return _json_text(value)
+
+
+def display_width(text: str) -> int:
+    """Terminal columns `text` takes: wide East Asian characters count 2, combining marks 0."""
+    width = 0
+    for char in text:
+        if unicodedata.combining(char):
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    fill = " " * (width - display_width(text))
+    return fill + text if right else text + fill
+
+
+def render_table(meta: Sequence[Mapping[str, str]], rows: Sequence[Mapping[str, object]]) -> str:
+    """An aligned text table (psql style) with an `(N rows)` footer; number columns, and their
+    headers, are right-aligned.
+
+    `meta` and `rows` are the `meta` and `data` of the SQL API's JSON answer.
+    """
+    names = [column["name"] for column in meta]
+    numeric = [is_numeric_type(column.get("type", "")) for column in meta]
+    cells = [[cell_text(row.get(name)) for name in names] for row in rows]
+    widths = [
+        max([display_width(name), *(display_width(line[i]) for line in cells)])
+        for i, name in enumerate(names)
+    ]
+    lines = [
+        " " + " | ".join(_pad(name, widths[i], numeric[i]) for i, name in enumerate(names)),
+        "-" + "-+-".join("-" * width for width in widths) + "-",
+    ]
+    for line in cells:
+        padded = (_pad(text, widths[i], numeric[i]) for i, text in enumerate(line))
+        lines.append(" " + " | ".join(padded))
+    count = len(rows)
+    lines.append(f"({count} row{'' if count == 1 else 's'})")
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def format_reply(reply: Reply) -> str:
+    """What `usagehouse sql` prints for an answer: a table for JSON, otherwise the body as is
+    (the query asked for `FORMAT JSONEachRow` or `TabSeparated`)."""
+    text = reply.body.decode("utf-8", errors="replace")
+    if not reply.content_type.startswith("application/json"):
+        return text
+    try:
+        document = json.loads(
+            text, parse_int=JsonNumber, parse_float=JsonNumber, parse_constant=JsonNumber
+        )
+        meta, rows = document["meta"], document["data"]
+    except (ValueError, KeyError, TypeError):
+        return text
+    return render_table(meta, rows)
+
+
+# ---------------------------------------------------------------- the HTTP client
+
+
+@dataclass(frozen=True, slots=True)
+class SqlClient:
+    """POSTs SQL to `/client/v4/accounts/{account}/analytics_engine/sql` of a server."""
+
+    url: str
+    account: str
+    token: str = ""
+    timeout_s: float = DEFAULT_TIMEOUT_S
+
+    @property
+    def endpoint(self) -> str:
+        account = quote(self.account, safe="")
+        return f"{self.url.rstrip('/')}/client/v4/accounts/{account}/analytics_engine/sql"
+
+    def run(self, sql: str) -> Reply:
+        """Send one statement; raise ConsoleError with the server's reason on any failure."""
+        headers = {"Content-Type": "text/plain; charset=utf-8"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        request = urllib.request.Request(
+            self.endpoint, data=sql.encode(), headers=headers, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
+                return Reply(response.read(), response.headers.get("Content-Type", ""))
+        except urllib.error.HTTPError as e:
+            raise ConsoleError(error_text(e.code, e.read())) from None
+        except TimeoutError:
+            raise ConsoleError(
+                f"no answer from {self.url} within {self.timeout_s:g} s (see --timeout)"
+            ) from None
+        except (urllib.error.URLError, OSError) as e:
+            reason = getattr(e, "reason", e)
+            raise ConsoleError(
+                f"cannot reach usagehouse at {self.url} ({reason}); start it with "
+                f"`usagehouse serve` or point --url / {URL_ENV} at a running server"
+            ) from None
+
+
+def error_text(status: int, body: bytes) -> str:
+    """The reason in any of the server's error shapes: WAE's plain text, Cloudflare's v4
+    envelope (auth), or the `{"error": ...}` shape of our own endpoints."""
+    text = body.decode("utf-8", errors="replace").strip()
+    try:
+        document = json.loads(text)
+    except ValueError:
+        document = None
+    if isinstance(document, dict):
+        errors = document.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            text = str(errors[0].get("message", text))
+        elif "error" in document:
+            text = str(document["error"])
+    return f"{text or 'no reason given'} (HTTP {status})"
+
+
+# ---------------------------------------------------------------- `usagehouse sql`
+
+
+def run_statement(client: SqlClient, sql: str, out: TextIO, err: TextIO) -> int:
+    """Run one statement and print its answer; 0 on success, 1 on an error (printed)."""
+    try:
+        reply = client.run(sql)
+    except ConsoleError as e:
+        print(f"error: {e}", file=err)
+        return 1
+    out.write(format_reply(reply))
+    out.flush()
+    return 0
+
+
+def read_statement(read_line: Callable[[str], str]) -> str | None:
+    """Read one `;`-terminated statement at the prompt ("" for an empty line); None when the
+    user quits (`\\q`, `exit`, `quit`, or Ctrl-D on an empty statement)."""
+    lines: list[str] = []
+    while True:
+        try:
+            line = read_line(CONTINUATION if lines else PROMPT)
+        except EOFError:
+            return _joined(lines) if lines else None
+        if not lines and line.strip().rstrip(";").lower() in QUIT_WORDS:
+            return None
+        if not lines and not line.strip():
+            return ""
+        lines.append(line)
+        if line.rstrip().endswith(";"):
+            return _joined(lines)
+
+
+def _joined(lines: list[str]) -> str:
+    return "\n".join(lines).strip()
+
+
+def repl(client: SqlClient, read_line: Callable[[str], str], out: TextIO, err: TextIO) -> int:
+    """The interactive prompt: `;` ends a statement, `\\q`, `exit` or Ctrl-D quits, Ctrl-C
+    abandons the statement being typed (or the query running)."""
+    while True:
+        try:
+            statement = read_statement(read_line)
+        except KeyboardInterrupt:
+            out.write("\n")
+            continue
+        if statement is None:
+            out.write("\n")
+            return 0
+        if not statement:
+            continue
+        try:
+            run_statement(client, statement, out, err)
+        except KeyboardInterrupt:
+            print("error: interrupted", file=err)
+
+
+def _with_history(run: Callable[[], int]) -> int:
+    """Run the prompt with readline editing and a history file, where readline exists."""
+    try:
+        import readline
+    except ImportError:  # Windows without pyreadline
+        return run()
+    history = Path.home() / HISTORY_FILE
+    try:
+        readline.read_history_file(history)
+    except OSError:
+        pass
+    try:
+        return run()
+    finally:
+        try:
+            readline.set_history_length(1000)
+            readline.write_history_file(history)
+        except OSError:
+            pass
+
+
+def _sql_command(args: argparse.Namespace) -> int:
+    client = SqlClient(args.url, args.account, args.token or "", args.timeout)
+    if args.sql is not None:
+        return run_statement(client, args.sql, sys.stdout, sys.stderr)
+    if sys.stdin is None or not sys.stdin.isatty():
+        text = sys.stdin.read() if sys.stdin is not None else ""
+        if not text.strip():
+            print("error: no SQL given on standard input", file=sys.stderr)
+            return 1
+        return run_statement(client, text, sys.stdout, sys.stderr)
+    print(f"usagehouse SQL on {client.url}, account {client.account!r}. End statements with ';',")
+    print("quit with \\q or Ctrl-D.")
+    return _with_history(lambda: repl(client, input, sys.stdout, sys.stderr))
+
+
+# ---------------------------------------------------------------- `usagehouse translate`
+
+
+def translated_sql(sql: str, account: str, database: str = DATABASE) -> str:
+    """The ClickHouse SQL a WAE statement runs as, with a FORMAT clause when it is not JSON."""
+    from .sql import translate
+    from .sql.translation import DEFAULT_FORMAT
+
+    translation = translate(sql, account_id=account, database=database)
+    if translation.output_format == DEFAULT_FORMAT:
+        return translation.sql
+    return f"{translation.sql} FORMAT {translation.output_format}"
+
+
+def _translate_command(args: argparse.Namespace) -> int:
+    try:
+        print(translated_sql(args.sql, args.account, args.database))
+    except SqlError as e:
+        where = ""
+        if "line" in e.detail:
+            where = f" (line {e.detail['line']}, column {e.detail.get('col', '?')})"
+        print(f"error: {e.message}{where}", file=sys.stderr)
+        return 1
+    return 0
+
+
+# ---------------------------------------------------------------- registration
+
+
+def add_console_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `usagehouse sql` and `usagehouse translate` on the CLI's subcommands."""
+    account = os.environ.get(ACCOUNT_ENV) or DEFAULT_ACCOUNT
+    sql = subparsers.add_parser(
+        "sql",
+        help="run WAE SQL on a server and print a table",
+        description="Send one statement to a usagehouse server's SQL API and print the answer "
+        "as a table (raw, if the statement ends with FORMAT JSONEachRow or TabSeparated). "
+        "With no statement: an interactive prompt on a terminal, else standard input.",
+    )
+    sql.add_argument("sql", nargs="?", help="the statement (omit for a prompt or stdin)")
+    sql.add_argument(
+        "--url",
+        default=os.environ.get(URL_ENV) or DEFAULT_URL,
+        help=f"server base URL (${URL_ENV}, default {DEFAULT_URL})",
+    )
+    sql.add_argument(
+        "--account", default=account, help=f"account id (${ACCOUNT_ENV}, default {account})"
+    )
+    sql.add_argument(
+        "--token",
+        default=os.environ.get(TOKEN_ENV, ""),
+        help=f"read token, sent as Bearer (${TOKEN_ENV}; none in local-dev mode)",
+    )
+    sql.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT_S,
+        help=f"seconds to wait for an answer (default {DEFAULT_TIMEOUT_S:g})",
+    )
+    sql.set_defaults(run=_sql_command)
+
+    translate = subparsers.add_parser(
+        "translate",
+        help="print the ClickHouse SQL a WAE statement becomes",
+        description="Translate one WAE statement as the server would (allow-list, WAE "
+        f"semantics, account scoping) and print the ClickHouse SQL it runs as, reading "
+        f"{DATABASE}.{TABLE} (or --database).",
+    )
+    translate.add_argument("sql", help="the WAE statement")
+    translate.add_argument(
+        "--account",
+        default=account,
+        help=f"account id to scope to (${ACCOUNT_ENV}, default {account})",
+    )
+    translate.add_argument(
+        "--database", default=DATABASE, help=f"ClickHouse database (default {DATABASE})"
+    )
+    translate.set_defaults(run=_translate_command)

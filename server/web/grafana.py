@@ -1,0 +1,85 @@
+"""The simPod JSON datasource under /grafana/json: parse, call `JsonDatasource`, respond.
+
+The account is the bearer token's (scope r). In local-dev mode (no USAGEHOUSE_TOKENS) it is the
+`X-Usagehouse-Account` header, else the `account` query parameter, else "local".
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+import orjson
+from aiohttp import web
+
+from ..errors import AppError
+from ..grafana.datasource import JsonDatasource
+from ..grafana.frames import Table, table_of
+from ..grafana.protocol import Json, load
+from ..sql.run import run_query
+from .keys import AUTH, METRICS, SETTINGS, STORAGE
+
+ACCOUNT_HEADER = "X-Usagehouse-Account"
+ACCOUNT_PARAM = "account"
+LOCAL_ACCOUNT = "local"
+
+
+def _account(request: web.Request) -> str:
+    default = request.headers.get(ACCOUNT_HEADER) or request.query.get(ACCOUNT_PARAM)
+    return request.app[AUTH].account_of(
+        request.headers.get("Authorization"), "r", default or LOCAL_ACCOUNT
+    )
+
+
+def _datasource(request: web.Request, account_id: str) -> JsonDatasource:
+    app = request.app
+
+    async def run(text: str) -> Table:
+        started = time.perf_counter()
+        outcome = "ok"
+        try:
+            result = await run_query(
+                app[STORAGE], app[SETTINGS], text, account_id=account_id, quote_64bit_integers=False
+            )
+        except AppError as e:
+            outcome = e.code
+            raise
+        finally:
+            app[METRICS].sql_query_duration_seconds.labels(outcome).observe(
+                time.perf_counter() - started
+            )
+        return table_of(result.body)
+
+    return JsonDatasource(run)
+
+
+def _json(value: object) -> web.Response:
+    return web.Response(body=orjson.dumps(value), content_type="application/json")
+
+
+def _endpoint(
+    answer: Callable[[JsonDatasource, Json], Awaitable[object]],
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """A handler: authenticate, read the JSON body, answer."""
+
+    async def handler(request: web.Request) -> web.Response:
+        account_id = _account(request)
+        body = load(await request.read())
+        return _json(await answer(_datasource(request, account_id), body))
+
+    return handler
+
+
+async def health(request: web.Request) -> web.Response:
+    """`GET /grafana/json` and `GET /grafana/json/`: "Save & test" (checks the token too)."""
+    account_id = _account(request)
+    await _datasource(request, account_id).datasets()
+    return _json({"status": "ok", "message": "usagehouse JSON datasource", "account": account_id})
+
+
+metrics = _endpoint(JsonDatasource.metrics)
+metric_payload_options = _endpoint(JsonDatasource.payload_options)
+query = _endpoint(JsonDatasource.query)
+variable = _endpoint(JsonDatasource.variable)
+tag_keys = _endpoint(JsonDatasource.tag_keys)
+tag_values = _endpoint(JsonDatasource.tag_values)

@@ -1,0 +1,337 @@
+"""`usagehouse sql` and `usagehouse translate`: table rendering, and the commands against a real
+`python -m server serve` subprocess."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from server import cli
+from server.console import (
+    Reply,
+    SqlClient,
+    add_console_commands,
+    error_text,
+    format_reply,
+    is_numeric_type,
+    render_table,
+    repl,
+)
+from server.sql import translate
+
+pytestmark = pytest.mark.no_blockbuster
+
+ACCOUNT = "acct_a"
+POINTS = [
+    {"indexes": ["cust-1"], "blobs": ["/api/users"], "doubles": [100]},
+    {"indexes": ["cust-1"], "blobs": ["/api/users"], "doubles": [100]},
+    {"indexes": ["cust-1"], "blobs": ["/api/search"], "doubles": [2500]},
+    {"indexes": ["cust-22"], "blobs": ["/api/users"], "doubles": [7.5]},
+    {"indexes": ["顧客-3"], "blobs": ["/api/users"], "doubles": [1000]},
+]
+BY_CUSTOMER = (
+    "SELECT index1 AS customer, blob1 AS endpoint, sum(_sample_interval) AS requests, "
+    "sum(double1) AS bytes FROM usage GROUP BY customer, endpoint ORDER BY customer, endpoint"
+)
+
+
+def usagehouse(*argv: str) -> int:
+    """Run the CLI in-process: `server.cli.main` once it registers these commands."""
+    if "add_console_commands" in vars(cli):
+        return cli.main(list(argv))
+    parser = argparse.ArgumentParser(prog="usagehouse")
+    add_console_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    result: int = args.run(args)
+    return result
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def test_table_aligns_columns_and_right_aligns_numbers():
+    meta = [
+        {"name": "customer", "type": "String"},
+        {"name": "count()", "type": "UInt64"},
+        {"name": "avg_ms", "type": "Nullable(Float64)"},
+        {"name": "top", "type": "Array(String)"},
+    ]
+    rows = [
+        {"customer": "cust-1", "count()": "12345", "avg_ms": 1.5, "top": ["/a", "/b"]},
+        {"customer": "顧客", "count()": "7", "avg_ms": None, "top": []},
+        {"customer": "two\nlines", "count()": "0", "avg_ms": 10, "top": ['say "hi"']},
+    ]
+    assert render_table(meta, rows) == (
+        " customer   | count() | avg_ms | top\n"
+        "------------+---------+--------+----------------\n"
+        ' cust-1     |   12345 |    1.5 | ["/a","/b"]\n'
+        " 顧客       |       7 |   NULL | []\n"
+        ' two\\nlines |       0 |     10 | ["say \\"hi\\""]\n'
+        "(3 rows)\n"
+    )
+
+
+def test_table_footer_counts_one_row_and_no_rows():
+    meta = [{"name": "n", "type": "UInt8"}]
+    assert render_table(meta, [{"n": 1}]) == " n\n---\n 1\n(1 row)\n"
+    assert render_table(meta, []) == " n\n---\n(0 rows)\n"
+
+
+@pytest.mark.parametrize(
+    ("clickhouse_type", "numeric"),
+    [
+        ("UInt64", True),
+        ("Int32", True),
+        ("Float64", True),
+        ("Decimal(18, 2)", True),
+        ("Nullable(Float64)", True),
+        ("LowCardinality(Nullable(UInt8))", True),
+        ("String", False),
+        ("DateTime('UTC')", False),
+        ("Array(UInt64)", False),
+    ],
+)
+def test_numeric_types_are_recognised_through_wrappers(clickhouse_type, numeric):
+    assert is_numeric_type(clickhouse_type) is numeric
+
+
+def test_json_numbers_keep_clickhouse_spelling():
+    body = json.dumps(
+        {"meta": [{"name": "x", "type": "Float64"}], "data": [{"x": 12345678901}], "rows": 1}
+    ).replace("12345678901", "1.2345678901e10")
+    reply = Reply(body.encode(), "application/json")
+    expected = " " + " " * 14 + "x\n" + "-" * 17 + "\n 1.2345678901e10\n(1 row)\n"
+    assert format_reply(reply) == expected
+
+
+def test_non_json_answers_are_printed_as_sent():
+    reply = Reply(b"cust-1\t3\n", "text/tab-separated-values; charset=utf-8")
+    assert format_reply(reply) == "cust-1\t3\n"
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "text"),
+    [
+        (422, b"function sleep is not allowed", "function sleep is not allowed (HTTP 422)"),
+        (
+            401,
+            b'{"success": false, "errors": [{"code": 4011, "message": "missing token"}]}',
+            "missing token (HTTP 401)",
+        ),
+        (400, b'{"ok": false, "error": "no SQL", "code": "bad_request"}', "no SQL (HTTP 400)"),
+        (502, b"", "no reason given (HTTP 502)"),
+    ],
+)
+def testerror_text_is_read_from_every_error_shape(status, body, text):
+    assert error_text(status, body) == text
+
+
+# ---------------------------------------------------------------- translate
+
+
+def test_translate_prints_the_clickhouse_sql(capsys):
+    text = "SELECT toLower(blob1) AS b FROM \"my-ds\" WHERE b = 'x' FORMAT TabSeparated"
+    assert usagehouse("translate", text, "--account", "acct") == 0
+    out, err = capsys.readouterr()
+    expected = translate(text, account_id="acct", database="usagehouse").sql
+    assert out == expected + " FORMAT TabSeparated\n"
+    assert out.startswith("SELECT lowerUTF8(blob1) AS b FROM (SELECT dataset, timestamp, ")
+    assert "FROM usagehouse.points AS _points WHERE _points.account_id = 'acct'" in out
+    assert err == ""
+
+
+def test_translate_without_format_prints_plain_sql(capsys):
+    assert usagehouse("translate", "SELECT 1 AS one") == 0
+    assert capsys.readouterr().out == "SELECT 1 AS one\n"
+
+
+def test_translate_rejection_is_an_error_on_stderr(capsys):
+    assert usagehouse("translate", "SELECT * FROM system.tables") == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("error: table system.tables is not allowed")
+    assert err.count("\n") == 1
+
+
+def test_translate_parse_error_names_the_position(capsys):
+    assert usagehouse("translate", "SELECT (1") == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "(line 1, column " in err
+
+
+# ---------------------------------------------------------------- sql, against a real server
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A `python -m server serve` subprocess in local-dev mode, holding POINTS for acct_a."""
+    data = tmp_path_factory.mktemp("console")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("USAGEHOUSE_")}
+    with open(data / "server.log", "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "server", "serve", "--port", str(port), "--storage",
+             str(data / "chdb")],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(base, proc, data / "server.log")
+        request = urllib.request.Request(
+            f"{base}/v1/accounts/{ACCOUNT}/datasets/usage/points",
+            data=json.dumps(POINTS).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert json.load(response)["stored"] == len(POINTS)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _wait_for(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited: {log.read_text()}")
+        try:
+            with urllib.request.urlopen(base + "/health", timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError("server did not start")
+
+
+def test_sql_prints_an_aligned_table(base_url, capsys):
+    assert usagehouse("sql", BY_CUSTOMER, "--url", base_url, "--account", ACCOUNT) == 0
+    out, err = capsys.readouterr()
+    assert out == (
+        " customer | endpoint    | requests | bytes\n"
+        "----------+-------------+----------+-------\n"
+        " cust-1   | /api/search |        1 |  2500\n"
+        " cust-1   | /api/users  |        2 |   200\n"
+        " cust-22  | /api/users  |        1 |   7.5\n"
+        " 顧客-3   | /api/users  |        1 |  1000\n"
+        "(4 rows)\n"
+    )
+    assert err == ""
+
+
+def test_sql_sees_only_its_own_account(base_url, capsys):
+    assert usagehouse("sql", BY_CUSTOMER, "--url", base_url, "--account", "acct_b") == 0
+    assert capsys.readouterr().out.endswith("(0 rows)\n")
+
+
+def test_sql_with_its_own_format_prints_the_raw_body(base_url, capsys):
+    query = "SELECT index1, count() AS n FROM usage GROUP BY index1 ORDER BY index1"
+    args = ("--url", base_url, "--account", ACCOUNT)
+    assert usagehouse("sql", query + " FORMAT TabSeparated", *args) == 0
+    assert capsys.readouterr().out == "cust-1\t3\ncust-22\t1\n顧客-3\t1\n"
+    assert usagehouse("sql", query + " FORMAT JSONEachRow", *args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [json.loads(line) for line in lines] == [
+        {"index1": "cust-1", "n": "3"},
+        {"index1": "cust-22", "n": "1"},
+        {"index1": "顧客-3", "n": "1"},
+    ]
+
+
+def test_sql_error_prints_the_reason_and_exits_1(base_url, capsys):
+    assert usagehouse("sql", "SELECT sleep(1)", "--url", base_url) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("error: function sleep is not allowed")
+    assert err.endswith("(HTTP 422)\n")
+
+
+def test_sql_against_no_server_says_so_and_exits_1(capsys):
+    url = f"http://127.0.0.1:{free_port()}"
+    assert usagehouse("sql", "SELECT 1", "--url", url) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: cannot reach usagehouse at {url} (")
+    assert "usagehouse serve" in err
+
+
+def test_sql_reads_one_statement_from_stdin(base_url, capsys, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("SELECT count() AS n\nFROM usage;\n"))
+    assert usagehouse("sql", "--url", base_url, "--account", ACCOUNT) == 0
+    assert capsys.readouterr().out == " n\n---\n 5\n(1 row)\n"
+
+
+def test_sql_with_empty_stdin_is_an_error(base_url, capsys, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n"))
+    assert usagehouse("sql", "--url", base_url) == 1
+    assert capsys.readouterr().err == "error: no SQL given on standard input\n"
+
+
+def test_account_and_url_default_from_the_environment(base_url, capsys, monkeypatch):
+    monkeypatch.setenv("USAGEHOUSE_URL", base_url)
+    monkeypatch.setenv("USAGEHOUSE_ACCOUNT", ACCOUNT)
+    assert usagehouse("sql", "SELECT count() AS n FROM usage") == 0
+    assert capsys.readouterr().out == " n\n---\n 5\n(1 row)\n"
+
+
+def test_prompt_runs_semicolon_terminated_statements_until_quit(base_url):
+    lines = iter(["", "SELECT count() AS n", "FROM usage;", "SELECT nope(;", "\\q", "SELECT 1;"])
+    prompts: list[str] = []
+
+    def read_line(prompt: str) -> str:
+        prompts.append(prompt)
+        return next(lines)
+
+    out, err = io.StringIO(), io.StringIO()
+    assert repl(SqlClient(base_url, ACCOUNT), read_line, out, err) == 0
+    assert out.getvalue() == " n\n---\n 5\n(1 row)\n\n"
+    assert err.getvalue().startswith("error: ") and err.getvalue().endswith("(HTTP 422)\n")
+    assert prompts == [
+        "usagehouse> ",
+        "usagehouse> ",
+        "        -> ",
+        "usagehouse> ",
+        "usagehouse> ",
+    ]
+    assert next(lines) == "SELECT 1;"  # nothing read after \q
+
+
+def test_prompt_quits_on_ctrl_d_after_running_an_unterminated_statement(base_url):
+    lines = iter(["SELECT count() AS n FROM usage"])
+
+    def read_line(prompt: str) -> str:
+        try:
+            return next(lines)
+        except StopIteration:
+            raise EOFError from None
+
+    out, err = io.StringIO(), io.StringIO()
+    assert repl(SqlClient(base_url, ACCOUNT), read_line, out, err) == 0
+    assert out.getvalue() == " n\n---\n 5\n(1 row)\n\n"
+    assert err.getvalue() == ""
+
+
+def test_sql_against_a_silent_server_times_out_with_exit_1(capsys):
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()  # accepts connections (backlog) but never answers
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        assert usagehouse("sql", "SELECT 1", "--url", url, "--timeout", "0.2") == 1
+    assert capsys.readouterr().err == f"error: no answer from {url} within 0.2 s (see --timeout)\n"
