@@ -9,6 +9,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 
+from ..billing.counters import Counters
 from ..errors import PayloadTooLarge
 from ..metrics import Metrics
 from . import points as pts
@@ -31,8 +32,10 @@ class Ingestor:
         metrics: Metrics,
         retention_days: int,
         max_points_per_request: int,
+        counters: Counters | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        self._counters = counters
         self._writer = writer
         self._sampler = sampler
         self._idempotency = idempotency
@@ -55,11 +58,13 @@ class Ingestor:
         if idempotency_key is None:
             return await self._write(account_id, dataset, body, content_type, None)
         check_key(idempotency_key)
-        previous = await self._idempotency.claim(account_id, idempotency_key)
-        if previous is not None:
-            return previous
+        claim = await self._idempotency.claim(account_id, idempotency_key)
+        if claim.response is not None:
+            return claim.response
         try:
-            response = await self._write(account_id, dataset, body, content_type, idempotency_key)
+            response = await self._write(
+                account_id, dataset, body, content_type, idempotency_key, claim.counters_written
+            )
         except BaseException as e:
             self._idempotency.finish(account_id, idempotency_key, None, e)
             raise
@@ -67,7 +72,13 @@ class Ingestor:
         return response
 
     async def _write(
-        self, account_id: str, dataset: str, body: bytes, content_type: str, key: str | None
+        self,
+        account_id: str,
+        dataset: str,
+        body: bytes,
+        content_type: str,
+        key: str | None,
+        counted: bool = False,
     ) -> Response:
         items = pts.parse_body(body, content_type)
         if len(items) > self._max_points:
@@ -105,6 +116,10 @@ class Ingestor:
                 [points.blobs[i] for i in keep],
                 [points.doubles[i] for i in keep],
                 key,
+            )
+        if self._counters is not None and not counted:
+            pending.counters = self._counters.rows(
+                dataset, points.timestamps, points.indexes, points.blobs, points.doubles, now
             )
         stored = len(pending)
         pending.response = {"ok": True, "accepted": accepted, "stored": stored}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 
 import orjson
 
@@ -18,6 +19,18 @@ from ..storage import Storage, schema
 TTL_S = 24 * 3600
 MEMORY_ENTRIES = 100_000
 MAX_KEY_LENGTH = 256
+
+
+#: Key of the stored record (never of the answer) counting the billing counter rows written.
+COUNTER_ROWS = "_counter_rows"
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """The first answer, if the key was used; else whether that attempt's counters landed."""
+
+    response: dict[str, object] | None
+    counters_written: bool = False
 
 
 def check_key(key: str) -> None:
@@ -37,29 +50,36 @@ class IdempotencyStore:
         self._answers: OrderedDict[tuple[str, str], tuple[float, dict[str, object]]] = OrderedDict()
         self._in_flight: dict[tuple[str, str], asyncio.Future[dict[str, object]]] = {}
 
-    async def claim(self, account_id: str, key: str) -> dict[str, object] | None:
-        """The first answer for this key, or None: then the caller owns the key and must call
-        `finish`. Concurrent requests with the same key wait for the owner's outcome."""
+    async def claim(self, account_id: str, key: str) -> Claim:
+        """The first answer for this key, or a claim without one: then the caller owns the key
+        and must call `finish`. Concurrent requests with the same key wait for the owner."""
         slot = (account_id, key)
         while (waiter := self._in_flight.get(slot)) is not None:
             try:
-                return await asyncio.shield(waiter)
+                return Claim(await asyncio.shield(waiter))
             except Exception:
                 continue  # that attempt failed: this one may try again
         cached = self._answers.get(slot)
         if cached is not None and cached[0] > time.time():
-            return cached[1]
+            return Claim(cached[1])
         self._in_flight[slot] = asyncio.get_running_loop().create_future()
         try:
-            stored = await self._lookup_stored(account_id, key)
+            claim = await self._lookup_stored(account_id, key)
         except BaseException as e:
             self.finish(account_id, key, None, e)
             raise
-        if stored is not None:
-            self.finish(account_id, key, stored)
-        return stored
+        if claim.response is not None:
+            self.finish(account_id, key, claim.response)
+        return claim
 
-    async def _lookup_stored(self, account_id: str, key: str) -> dict[str, object] | None:
+    async def _exists(self, table: str, column: str, batch: int) -> bool:
+        found = await self._storage.query(
+            f"SELECT 1 FROM {self._storage.database}.{table} WHERE {column} = {batch} LIMIT 1",
+            "TabSeparated",
+        )
+        return bool(found.strip())
+
+    async def _lookup_stored(self, account_id: str, key: str) -> Claim:
         db = self._storage.database
         rows = await self._storage.query(
             f"SELECT batch, response FROM {db}.{schema.IDEMPOTENCY_TABLE} FINAL "
@@ -68,18 +88,19 @@ class IdempotencyStore:
             "JSONCompactEachRow",
         )
         if not rows.strip():
-            return None
-        batch, response_text = orjson.loads(rows.splitlines()[0])
-        response: dict[str, object] = orjson.loads(response_text)
-        if response.get("stored"):
-            found = await self._storage.query(
-                f"SELECT 1 FROM {db}.{schema.TABLE} WHERE _batch = {int(batch)} LIMIT 1",
-                "TabSeparated",
-            )
-            if not found.strip():
-                return None  # the first attempt's rows never committed
-        self.remember(account_id, key, response)
-        return response
+            return Claim(None)
+        batch, record_text = orjson.loads(rows.splitlines()[0])
+        record: dict[str, object] = orjson.loads(record_text)
+        # The flush writes the record, then billing counters, then points: check each landed.
+        counted = not record.pop(COUNTER_ROWS, 0) or await self._exists(
+            schema.COUNTERS_TABLE, "batch", int(batch)
+        )
+        if not counted:
+            return Claim(None)
+        if record.get("stored") and not await self._exists(schema.TABLE, "_batch", int(batch)):
+            return Claim(None, counters_written=True)
+        self.remember(account_id, key, record)
+        return Claim(record)
 
     def finish(
         self,

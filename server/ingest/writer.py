@@ -13,12 +13,15 @@ import secrets
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 
+from ..billing.counters import CounterRows
 from ..errors import AppError, Overloaded, StorageUnavailable
 from ..metrics import Metrics
 from ..storage import InsertBatch, Storage, schema
+from .idempotency import COUNTER_ROWS
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,7 @@ class Pending:
     doubles: list[list[float]]
     idempotency_key: str | None = None
     response: dict[str, object] = field(default_factory=dict)
+    counters: CounterRows | None = None
     done: asyncio.Future[int] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -135,21 +139,8 @@ class BatchWriter:
 
     async def _flush(self, taken: list[Pending]) -> int:
         batch_id = new_batch_id()
-        keyed = [item for item in taken if item.idempotency_key is not None]
-        if keyed:
-            # Written before the rows: a retry checks that `batch` exists in the points table,
-            # so a crash between the two inserts cannot make a retry skip uncommitted rows.
-            now = int(time.time())
-            records = [
-                [item.account_id for item in keyed],
-                [item.idempotency_key for item in keyed],
-                [batch_id] * len(keyed),
-                [orjson.dumps(item.response).decode() for item in keyed],
-                [now] * len(keyed),
-            ]
-            await self._storage.insert_columns(
-                schema.IDEMPOTENCY_TABLE, schema.IDEMPOTENCY_COLUMNS, orjson.dumps(records)
-            )
+        await self._insert_records(taken, batch_id)
+        await self._insert_counters(taken, batch_id)
         rows = [item for item in taken if len(item)]
         if not rows:
             return batch_id
@@ -170,3 +161,53 @@ class BatchWriter:
         self._metrics.insert_duration_seconds.observe(time.perf_counter() - started)
         self._metrics.insert_batch_points.observe(len(batch))
         return batch_id
+
+    async def _insert_records(self, taken: list[Pending], batch_id: int) -> None:
+        """Idempotency records go first: a retry then checks that this batch's counters and
+        rows exist, so a crash between the inserts never makes a retry skip unwritten rows."""
+        keyed = [item for item in taken if item.idempotency_key is not None]
+        if not keyed:
+            return
+        now = int(time.time())
+        records = [
+            [item.account_id for item in keyed],
+            [item.idempotency_key for item in keyed],
+            [batch_id] * len(keyed),
+            [orjson.dumps(_record(item)).decode() for item in keyed],
+            [now] * len(keyed),
+        ]
+        await self._storage.insert_columns(
+            schema.IDEMPOTENCY_TABLE, schema.IDEMPOTENCY_COLUMNS, orjson.dumps(records)
+        )
+
+    async def _insert_counters(self, taken: list[Pending], batch_id: int) -> None:
+        """Exact billing counters of the whole flush, before the (sampled) rows."""
+        counted = [item for item in taken if item.counters]
+        if not counted:
+            return
+        columns: list[list[object]] = [[] for _ in schema.COUNTER_COLUMNS]
+        for item in counted:
+            rows = item.counters
+            assert rows is not None
+            values: tuple[list[Any], ...] = (
+                [item.account_id] * len(rows),
+                rows.meters,
+                rows.customers,
+                rows.dimensions,
+                rows.buckets,
+                rows.points,
+                rows.totals,
+                [batch_id] * len(rows),
+            )
+            for column, part in zip(columns, values, strict=True):
+                column.extend(part)
+        await self._storage.insert_columns(
+            schema.COUNTERS_TABLE, schema.COUNTER_COLUMNS, orjson.dumps(columns)
+        )
+
+
+def _record(item: Pending) -> dict[str, object]:
+    record = dict(item.response)
+    if item.counters:
+        record[COUNTER_ROWS] = len(item.counters)
+    return record

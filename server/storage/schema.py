@@ -102,12 +102,61 @@ ORDER BY (account_id, key)
 TTL created + INTERVAL 1 DAY"""
 
 
+COUNTERS_TABLE = "usage_counters"
+COUNTER_COLUMNS = (
+    "account_id",
+    "meter",
+    "customer",
+    "dimension",
+    "bucket",
+    "points",
+    "total",
+    "batch",
+)
+
+
+def counters_ddl(database: str) -> str:
+    """Exact pre-sampling counts per billing meter (billing/counters.py). Rows are summed at
+    query time; `batch` ties them to their flush so an interrupted write is never counted
+    twice on retry. Kept two years: invoices must stay reproducible after points expire."""
+    return f"""CREATE TABLE IF NOT EXISTS {database}.{COUNTERS_TABLE} (
+    account_id LowCardinality(String),
+    meter LowCardinality(String),
+    customer String,
+    dimension String,
+    bucket DateTime('UTC'),
+    points UInt64,
+    total Float64,
+    batch UInt64,
+    INDEX batch_minmax batch TYPE minmax GRANULARITY 1
+)
+ENGINE = MergeTree
+PARTITION BY toYYYYMM(bucket)
+ORDER BY (account_id, meter, customer, bucket)
+TTL bucket + INTERVAL 730 DAY"""
+
+
+METER_STARTS_TABLE = "meter_starts"
+
+
+def meter_starts_ddl(database: str) -> str:
+    """When each meter's counters began (as a batch id): older points are estimated."""
+    return f"""CREATE TABLE IF NOT EXISTS {database}.{METER_STARTS_TABLE} (
+    meter String,
+    batch UInt64
+)
+ENGINE = MergeTree
+ORDER BY meter"""
+
+
 def all_ddl(database: str, retention_days: int) -> list[str]:
     """Every statement that brings a database to the current schema, in order."""
     return [
         f"CREATE DATABASE IF NOT EXISTS {database}",
         points_ddl(database, retention_days),
         idempotency_ddl(database),
+        counters_ddl(database),
+        meter_starts_ddl(database),
     ]
 
 
