@@ -9,6 +9,9 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from .auth import Authenticator
+from .billing import Pricing, load_pricing
+from .billing.counters import Counters
+from .billing.ledger import Ledger
 from .config import ConfigError, Settings
 from .errors import Handler, error_middleware
 from .ingest import Ingestor
@@ -17,8 +20,8 @@ from .ingest.sampler import EquitableSampler, PassThrough, Sampler
 from .ingest.writer import BatchWriter
 from .metrics import Metrics
 from .storage import Storage, open_storage
-from .web import grafana, ops, query, write
-from .web.keys import AUTH, INGESTOR, METRICS, SETTINGS, STORAGE, WRITER
+from .web import billing, grafana, ops, query, write
+from .web.keys import AUTH, INGESTOR, LEDGER, METRICS, SETTINGS, STORAGE, WRITER
 
 
 def _routes(app: web.Application) -> None:
@@ -31,6 +34,9 @@ def _routes(app: web.Application) -> None:
     sql_url = "/client/v4/accounts/{account_id}/analytics_engine/sql"
     app.router.add_post(sql_url, query.sql)
     app.router.add_get(sql_url, query.sql)
+    invoices = "/v1/accounts/{account_id}/billing/invoices/{month}"
+    app.router.add_get(invoices, billing.invoices)
+    app.router.add_get(invoices + "/{customer}", billing.invoices)
     app.router.add_get("/grafana/json", grafana.health)
     app.router.add_get("/grafana/json/", grafana.health)
     app.router.add_post("/grafana/json/metrics", grafana.metrics)
@@ -71,8 +77,10 @@ def create_app(
     storage: Storage | None = None,
     registry: CollectorRegistry | None = None,
     sampler: Sampler | None = None,
+    pricing: Pricing | None = None,
 ) -> web.Application:
-    """Build the application; `storage` may be injected (tests), else it is opened on start."""
+    """Build the application; `storage` may be injected (tests), else it is opened on start.
+    The pricing file is read here, before the event loop runs, unless `pricing` is given."""
     auth = Authenticator(settings.tokens)
     if auth.local_dev and not settings.is_loopback:
         raise ConfigError(
@@ -86,6 +94,8 @@ def create_app(
     app[SETTINGS] = settings
     app[AUTH] = auth
     app[METRICS] = Metrics(registry or CollectorRegistry())
+    if pricing is None and settings.pricing:
+        pricing = load_pricing(settings.pricing)
 
     async def storage_ctx(app: web.Application) -> AsyncIterator[None]:
         app[STORAGE] = storage or await open_storage(settings)
@@ -105,11 +115,19 @@ def create_app(
             metrics=app[METRICS],
             retention_days=settings.retention_days,
             max_points_per_request=settings.max_points_per_request,
+            counters=Counters(pricing, settings.billing_grace_hours) if pricing else None,
         )
         writer.start()
         yield
         await writer.stop()
 
-    app.cleanup_ctx.extend([storage_ctx, writer_ctx])
+    async def ledger_ctx(app: web.Application) -> AsyncIterator[None]:
+        if pricing is not None:
+            ledger = Ledger(app[STORAGE], pricing, settings.billing_grace_hours)
+            await ledger.start()
+            app[LEDGER] = ledger
+        yield
+
+    app.cleanup_ctx.extend([storage_ctx, ledger_ctx, writer_ctx])
     _routes(app)
     return app

@@ -29,7 +29,7 @@ class Settings:
     """Every knob of a usagehouse server; one instance per process."""
 
     host: str = "127.0.0.1"
-    port: int = 8787
+    port: int = field(default=8787, metadata={"min": 0})
     storage: str = "./usagehouse-data"
     tokens: str = field(default="", repr=False)
     sampling: str = field(default="equitable", metadata=_choice("equitable", "off"))
@@ -37,6 +37,7 @@ class Settings:
     sample_total_budget: float = 20_000.0
     retention_days: int = 92
     pricing: str = ""
+    billing_grace_hours: float = field(default=72.0, metadata={"min": 0})
     max_body_bytes: int = 64 * 1024 * 1024
     max_points_per_request: int = 100_000
     queue_max_points: int = 1_000_000
@@ -56,7 +57,7 @@ class Settings:
                     f"{env_name(f.name)}={value!r} is invalid: expected one of {', '.join(choices)}"
                 )
             if isinstance(value, int | float) and not isinstance(value, bool):
-                low = 0 if f.name == "port" else 1e-9
+                low = f.metadata.get("min", 1e-9)
                 if value < low or (f.name == "port" and value > 65535):
                     raise ConfigError(f"{env_name(f.name)}={value!r} is out of range")
 

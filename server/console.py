@@ -170,12 +170,20 @@ class SqlClient:
 
     def run(self, sql: str) -> Reply:
         """Send one statement; raise ConsoleError with the server's reason on any failure."""
-        headers = {"Content-Type": "text/plain; charset=utf-8"}
+        return self._send(self.endpoint, "POST", sql.encode(), "text/plain; charset=utf-8")
+
+    def get(self, path: str) -> Reply:
+        """GET an account-relative API path such as `billing/invoices/2026-03`."""
+        account = quote(self.account, safe="")
+        return self._send(f"{self.url.rstrip('/')}/v1/accounts/{account}/{path}", "GET")
+
+    def _send(
+        self, url: str, method: str, body: bytes | None = None, content_type: str = ""
+    ) -> Reply:
+        headers = {"Content-Type": content_type} if content_type else {}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        request = urllib.request.Request(
-            self.endpoint, data=sql.encode(), headers=headers, method="POST"
-        )
+        request = urllib.request.Request(url, data=body, headers=headers, method=method)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
                 return Reply(response.read(), response.headers.get("Content-Type", ""))
@@ -303,6 +311,25 @@ def _sql_command(args: argparse.Namespace) -> int:
     return _with_history(lambda: repl(client, input, sys.stdout, sys.stderr))
 
 
+# ---------------------------------------------------------------- `usagehouse bill`
+
+
+def _bill_command(args: argparse.Namespace) -> int:
+    client = SqlClient(args.url, args.account, args.token or "", args.timeout)
+    path = f"billing/invoices/{quote(args.month, safe='')}"
+    if args.customer:
+        path += "/" + quote(args.customer, safe="")
+    try:
+        reply = client.get(f"{path}?format={args.format}")
+    except ConsoleError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    sys.stdout.write(reply.body.decode())
+    if not reply.body.endswith(b"\n"):
+        sys.stdout.write("\n")
+    return 0
+
+
 # ---------------------------------------------------------------- `usagehouse translate`
 
 
@@ -332,8 +359,30 @@ def _translate_command(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- registration
 
 
+def _add_server_options(parser: argparse.ArgumentParser, account: str) -> None:
+    parser.add_argument(
+        "--url",
+        default=os.environ.get(URL_ENV) or DEFAULT_URL,
+        help=f"server base URL (${URL_ENV}, default {DEFAULT_URL})",
+    )
+    parser.add_argument(
+        "--account", default=account, help=f"account id (${ACCOUNT_ENV}, default {account})"
+    )
+    parser.add_argument(
+        "--token",
+        default=os.environ.get(TOKEN_ENV, ""),
+        help=f"read token, sent as Bearer (${TOKEN_ENV}; none in local-dev mode)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT_S,
+        help=f"seconds to wait for an answer (default {DEFAULT_TIMEOUT_S:g})",
+    )
+
+
 def add_console_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register `usagehouse sql` and `usagehouse translate` on the CLI's subcommands."""
+    """Register `usagehouse sql`, `bill` and `translate` on the CLI's subcommands."""
     account = os.environ.get(ACCOUNT_ENV) or DEFAULT_ACCOUNT
     sql = subparsers.add_parser(
         "sql",
@@ -343,26 +392,20 @@ def add_console_commands(subparsers: argparse._SubParsersAction[argparse.Argumen
         "With no statement: an interactive prompt on a terminal, else standard input.",
     )
     sql.add_argument("sql", nargs="?", help="the statement (omit for a prompt or stdin)")
-    sql.add_argument(
-        "--url",
-        default=os.environ.get(URL_ENV) or DEFAULT_URL,
-        help=f"server base URL (${URL_ENV}, default {DEFAULT_URL})",
-    )
-    sql.add_argument(
-        "--account", default=account, help=f"account id (${ACCOUNT_ENV}, default {account})"
-    )
-    sql.add_argument(
-        "--token",
-        default=os.environ.get(TOKEN_ENV, ""),
-        help=f"read token, sent as Bearer (${TOKEN_ENV}; none in local-dev mode)",
-    )
-    sql.add_argument(
-        "--timeout",
-        type=float,
-        default=DEFAULT_TIMEOUT_S,
-        help=f"seconds to wait for an answer (default {DEFAULT_TIMEOUT_S:g})",
-    )
+    _add_server_options(sql, account)
     sql.set_defaults(run=_sql_command)
+
+    bill = subparsers.add_parser(
+        "bill",
+        help="print a month's invoices from a server",
+        description="Fetch the invoices of one month (all customers, or --customer) from a "
+        "usagehouse server started with USAGEHOUSE_PRICING.",
+    )
+    bill.add_argument("--month", required=True, help="the month, YYYY-MM")
+    bill.add_argument("--customer", help="one customer (index1 value); default: all")
+    bill.add_argument("--format", choices=("json", "csv"), default="json")
+    _add_server_options(bill, account)
+    bill.set_defaults(run=_bill_command)
 
     translate = subparsers.add_parser(
         "translate",

@@ -54,9 +54,9 @@ class Counters:
         """Epoch seconds where the earliest month that is not yet final starts."""
         local = datetime.fromtimestamp(now, UTC).astimezone(self._zone)
         month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        if local - month_start < self._grace:
-            previous = (month_start - timedelta(days=1)).replace(day=1)
-            return int(previous.timestamp())
+        # Step back while the month that ended at `month_start` is within its grace period.
+        while local - month_start < self._grace:
+            month_start = (month_start - timedelta(days=1)).replace(day=1)
         return int(month_start.timestamp())
 
     def meters_for(self, dataset: str) -> list[Meter]:

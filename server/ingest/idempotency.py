@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import orjson
 
 from ..errors import BadRequest
-from ..storage import Storage, schema
+from ..storage import Storage, schema, sql_string
 
 TTL_S = 24 * 3600
 MEMORY_ENTRIES = 100_000
@@ -36,10 +36,6 @@ class Claim:
 def check_key(key: str) -> None:
     if not 0 < len(key) <= MAX_KEY_LENGTH or not key.isprintable():
         raise BadRequest(f"Idempotency-Key must be 1-{MAX_KEY_LENGTH} printable characters")
-
-
-def _quote(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 class IdempotencyStore:
@@ -83,7 +79,7 @@ class IdempotencyStore:
         db = self._storage.database
         rows = await self._storage.query(
             f"SELECT batch, response FROM {db}.{schema.IDEMPOTENCY_TABLE} FINAL "
-            f"WHERE account_id = {_quote(account_id)} AND key = {_quote(key)} "
+            f"WHERE account_id = {sql_string(account_id)} AND key = {sql_string(key)} "
             f"AND created > now() - INTERVAL {TTL_S} SECOND",
             "JSONCompactEachRow",
         )

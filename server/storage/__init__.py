@@ -13,6 +13,11 @@ from ..config import Settings
 QuerySettings = Mapping[str, int | float | str]
 
 
+def sql_string(value: str) -> str:
+    """A ClickHouse string literal for our own internal queries (user SQL goes through sql/)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
 @dataclass(frozen=True, slots=True)
 class InsertBatch:
     """Rows to insert, column by column (see schema.INSERT_COLUMNS for the order)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..auth import Authenticator
+from ..billing.ledger import Ledger
 from ..config import Settings
 from ..ingest import Ingestor
 from ..ingest.writer import BatchWriter
@@ -17,3 +18,4 @@ METRICS = web.AppKey("metrics", Metrics)
 STORAGE = web.AppKey("storage", Storage)
 WRITER = web.AppKey("writer", BatchWriter)
 INGESTOR = web.AppKey("ingestor", Ingestor)
+LEDGER = web.AppKey("ledger", Ledger)

@@ -1,0 +1,181 @@
+"""Invoices from storage: exact counters for everything ingested since a meter existed, and
+sample-weighted estimates (with 95% intervals) for points ingested before that.
+
+A meter's start is recorded once, as a batch id (the write path's time-ordered flush id), so
+"ingested before the meter" is `points._batch < start`, whatever the points' timestamps.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import orjson
+
+from ..ingest.writer import new_batch_id
+from ..storage import Storage, schema, sql_string
+from .invoice import DailyUsage, Invoice, Usage, compute_invoice, month_bounds
+from .pricing import Meter, Pricing
+
+Z95 = 1.959963984540054
+Key = tuple[str, str, str]  # meter, customer, dimension ("" = none)
+
+
+class Ledger:
+    """Prices an account's month from what storage holds."""
+
+    def __init__(self, storage: Storage, pricing: Pricing, grace_hours: float) -> None:
+        self._storage = storage
+        self._pricing = pricing
+        self._grace = timedelta(hours=grace_hours)
+        self._starts: dict[str, int] = {}
+        self._db = storage.database
+
+    @property
+    def pricing(self) -> Pricing:
+        return self._pricing
+
+    async def _rows(self, sql: str) -> list[dict[str, Any]]:
+        data = await self._storage.query(sql, "JSONEachRow")
+        return [orjson.loads(line) for line in data.splitlines() if line.strip()]
+
+    async def start(self) -> None:
+        """Record when each meter's counters begin (the first start with that meter)."""
+        rows = await self._rows(
+            f"SELECT meter, min(batch) AS batch FROM {self._db}.{schema.METER_STARTS_TABLE} "
+            "GROUP BY meter"
+        )
+        self._starts = {r["meter"]: int(r["batch"]) for r in rows}
+        new = [m.name for m in self._pricing.meters if m.name not in self._starts]
+        if new:
+            batch = new_batch_id()
+            await self._storage.insert_columns(
+                schema.METER_STARTS_TABLE,
+                ("meter", "batch"),
+                orjson.dumps([new, [batch] * len(new)]),
+            )
+            self._starts.update(dict.fromkeys(new, batch))
+
+    def finalized(self, month: str, now: float) -> bool:
+        """A month is final once it ended more than the grace period ago (see counters.py)."""
+        _, end = month_bounds(month, self._pricing.timezone)
+        return now >= (end + self._grace).timestamp()
+
+    async def invoices(
+        self, account_id: str, month: str, customer: str | None = None
+    ) -> list[Invoice]:
+        """One invoice per customer with usage in the month (or just `customer`)."""
+        start, end = month_bounds(month, self._pricing.timezone)
+        window = (int(start.timestamp()), int(end.timestamp()))
+        quantities: dict[Key, list[Usage]] = defaultdict(list)
+        daily: dict[tuple[str, str, str, str], Decimal] = defaultdict(Decimal)
+        await self._exact(account_id, window, customer, quantities, daily)
+        for meter in self._pricing.meters:
+            await self._estimated(account_id, meter, window, customer, quantities, daily)
+        customers = sorted({c for _, c, _ in quantities} | ({customer} if customer else set()))
+        result = []
+        for name in customers:
+            usage = [u for (_, c, _), parts in quantities.items() if c == name for u in parts]
+            days = [
+                DailyUsage(day, meter, dim or None, q)
+                for (meter, c, dim, day), q in sorted(daily.items(), key=lambda kv: kv[0][3])
+                if c == name
+            ]
+            result.append(compute_invoice(self._pricing, name, month, usage, days))
+        return result
+
+    async def _exact(
+        self,
+        account_id: str,
+        window: tuple[int, int],
+        customer: str | None,
+        quantities: dict[Key, list[Usage]],
+        daily: dict[tuple[str, str, str, str], Decimal],
+    ) -> None:
+        measures = {m.name: m for m in self._pricing.meters}
+        where = (
+            f"account_id = {sql_string(account_id)} AND bucket >= toDateTime({window[0]}) "
+            f"AND bucket < toDateTime({window[1]})"
+        )
+        if customer is not None:
+            where += f" AND customer = {sql_string(customer)}"
+        zone = sql_string(self._pricing.timezone)
+        rows = await self._rows(
+            "SELECT meter, customer, dimension, toString(toDate(bucket, "
+            f"{zone})) AS day, sum(points) AS n, sum(total) AS t "
+            f"FROM {self._db}.{schema.COUNTERS_TABLE} WHERE {where} "
+            "GROUP BY meter, customer, dimension, day"
+        )
+        for r in rows:
+            meter = measures.get(r["meter"])
+            if meter is None:
+                continue  # a meter since removed from the pricing file
+            amount = Decimal(int(r["n"])) if meter.double_column is None else _dec(r["t"])
+            dim = r["dimension"] if meter.dimension else ""
+            quantities[(meter.name, r["customer"], dim)].append(
+                Usage(meter.name, dim or None, amount, exact=True)
+            )
+            daily[(meter.name, r["customer"], dim, r["day"])] += amount
+
+    async def _estimated(
+        self,
+        account_id: str,
+        meter: Meter,
+        window: tuple[int, int],
+        customer: str | None,
+        quantities: dict[Key, list[Usage]],
+        daily: dict[tuple[str, str, str, str], Decimal],
+    ) -> None:
+        started = self._starts.get(meter.name)
+        if started is None:
+            return
+        y = f"toFloat64({meter.double_column})" if meter.double_column else "1"
+        w = "toFloat64(_sample_interval)"
+        where = (
+            f"account_id = {sql_string(account_id)} AND dataset = {sql_string(meter.dataset)} "
+            f"AND timestamp >= toDateTime({window[0]}) AND timestamp < toDateTime({window[1]}) "
+            f"AND _batch < {started}"
+        )
+        if customer is not None:
+            where += f" AND index1 = {sql_string(customer)}"
+        dimension = meter.dimension or "''"
+        rows = await self._rows(
+            f"SELECT index1 AS customer, {dimension} AS dimension, "
+            f"toString(toDate(timestamp, {sql_string(self._pricing.timezone)})) AS day, "
+            f"sum({w} * {y}) AS q, sum({w} * ({w} - 1) * {y} * {y}) AS v, count() AS n "
+            f"FROM {self._db}.{schema.TABLE} WHERE {where} GROUP BY customer, dimension, day"
+        )
+        totals: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+        for r in rows:
+            acc = totals[(r["customer"], r["dimension"])]
+            acc[0] += float(r["q"])
+            acc[1] += float(r["v"])
+            acc[2] += float(r["n"])
+            daily[(meter.name, r["customer"], r["dimension"], r["day"])] += _dec(r["q"])
+        for (name, dim), (q, v, n) in totals.items():
+            half = Z95 * math.sqrt(v)
+            lower = q - half
+            if meter.double_column is None:
+                lower = max(lower, n)  # the rows read are known events
+            quantities[(meter.name, name, dim)].append(
+                Usage(
+                    meter.name,
+                    dim or None,
+                    _dec(q),
+                    exact=False,
+                    lower=_dec(lower),
+                    upper=_dec(q + half),
+                )
+            )
+
+
+def _dec(value: object) -> Decimal:
+    """Floats from ClickHouse to Decimal through their shortest repr (`0.1` stays `0.1`);
+    whole numbers without a fraction (`16`, not `16.0`)."""
+    number = float(str(value))
+    if number.is_integer() and abs(number) < 2**53:
+        return Decimal(int(number))
+    return Decimal(repr(number))

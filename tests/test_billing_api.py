@@ -1,0 +1,319 @@
+"""Invoices end to end: points written over HTTP, exact counters, the invoice API and CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import orjson
+import pytest
+
+from server.app import create_app
+from server.billing import load_pricing, parse_pricing
+from server.config import ConfigError
+from server.ingest.sampler import EquitableSampler
+from server.storage.embedded import EmbeddedStorage
+from tests.helpers import count
+
+ACCOUNT = "acct"
+WRITE = f"/v1/accounts/{ACCOUNT}/datasets/usage/points"
+INVOICES = f"/v1/accounts/{ACCOUNT}/billing/invoices"
+
+PRICING = """
+currency = "USD"
+timezone = "{tz}"
+
+[[meters]]
+name = "requests"
+dataset = "usage"
+measure = "count"
+dimension = "blob1"
+unit_price = "0.10"
+included = 3
+[meters.prices]
+"/api/export" = "1.00"
+
+[[meters]]
+name = "egress"
+dataset = "usage"
+measure = "sum(double1)"
+unit = "GB"
+tiers = [{{ up_to = 10, unit_price = "0.50" }}, {{ unit_price = "0.20" }}]
+"""
+
+
+def month_start(moment: datetime) -> datetime:
+    return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+NOW = datetime.now(UTC)
+# The previous month: always complete, and with the month before it inside the retention.
+REF = month_start(month_start(NOW) - timedelta(days=1))
+REF_MONTH = REF.strftime("%Y-%m")
+BEFORE_MONTH = (REF - timedelta(days=1)).strftime("%Y-%m")
+
+
+def pricing_file(tmp_path: Path, tz: str = "UTC") -> str:
+    path = tmp_path / "pricing.toml"
+    path.write_text(PRICING.format(tz=tz))
+    return str(path)
+
+
+def ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def points(moment: datetime, n: int, endpoint: str, gb: float, customer: str = "acme") -> list:
+    return [
+        {"indexes": [customer], "blobs": [endpoint], "doubles": [gb], "timestamp": ms(moment)}
+    ] * n
+
+
+@pytest.fixture
+async def billed(aiohttp_client, make_settings, storage, tmp_path):
+    async def start(tz: str = "UTC", grace_hours: float = 24 * 100, sampler=None):
+        path = pricing_file(tmp_path, tz)
+        settings = make_settings(pricing=path, billing_grace_hours=grace_hours)
+        pricing = await asyncio.to_thread(load_pricing, path)
+        app = create_app(settings, storage=storage, sampler=sampler, pricing=pricing)
+        return await aiohttp_client(app)
+
+    return start
+
+
+async def write(client, batch: list) -> dict:
+    resp = await client.post(WRITE, json=batch)
+    assert resp.status == 200, await resp.text()
+    return await resp.json()
+
+
+async def invoice(client, month: str, customer: str = "acme") -> dict:
+    resp = await client.get(f"{INVOICES}/{month}/{customer}")
+    assert resp.status == 200, await resp.text()
+    return await resp.json()
+
+
+def summary(inv: dict) -> list[tuple]:
+    return [(x["meter"], x["dimension"], x["quantity"], x["amount"]) for x in inv["lines"]]
+
+
+async def test_hand_computed_invoice_with_month_boundaries_in_utc(billed):
+    client = await billed()
+    last_second_before = REF - timedelta(seconds=1)  # 23:59:59 of the month before
+    await write(
+        client,
+        points(REF, 5, "/api/list", 2.0)  # 00:00:00: first second of the month
+        + points(REF, 2, "/api/export", 3.0)
+        + points(last_second_before, 4, "/api/list", 1.0),
+    )
+    inv = await invoice(client, REF_MONTH)
+    # included 3 go to the dearest line first: /api/export (2 x 1.00) then 1 of /api/list
+    # egress 16 GB: 10 x 0.50 + 6 x 0.20
+    assert summary(inv) == [
+        ("requests", "/api/export", "2", "0.00"),
+        ("requests", "/api/list", "5", "0.40"),
+        ("egress", None, "16", "6.20"),
+    ]
+    assert inv["total"] == "6.60" and inv["exact"] is True
+    assert [t["amount"] for t in inv["lines"][2]["tiers"]] == ["5.00", "1.20"]
+    assert {line["source"] for line in inv["lines"]} == {"exact counters"}
+    assert inv["finalized"] is False  # within the 100-day grace of this test
+    before = await invoice(client, BEFORE_MONTH)
+    assert summary(before) == [
+        ("requests", "/api/list", "4", "0.10"),
+        ("egress", None, "4", "2.00"),
+    ]
+    assert before["total"] == "2.10"
+    day = REF.strftime("%Y-%m-%d")
+    assert {(d["date"], d["meter"], d["dimension"], d["quantity"]) for d in inv["daily"]} == {
+        (day, "requests", "/api/export", "2"),
+        (day, "requests", "/api/list", "5"),
+        (day, "egress", None, "16"),
+    }
+
+
+async def test_month_bounds_follow_the_pricing_time_zone(billed):
+    client = await billed(tz="America/New_York")
+    # 00:00 UTC on the 1st is still the previous month in New York; 12:00 UTC is not.
+    await write(
+        client,
+        points(REF, 4, "/api/list", 1.0) + points(REF + timedelta(hours=12), 6, "/api/list", 1.0),
+    )
+    inv = await invoice(client, REF_MONTH)
+    assert summary(inv)[0] == ("requests", "/api/list", "6", "0.30")
+    assert inv["period_start"].startswith(REF.strftime("%Y-%m-01T00:00:00-0"))
+    before = await invoice(client, BEFORE_MONTH)
+    assert summary(before)[0] == ("requests", "/api/list", "4", "0.10")
+
+
+async def test_invoice_is_exact_to_the_unit_while_sampling_thins_the_rows(billed, storage):
+    sampler = EquitableSampler(10, 100, rng=random.Random(3))
+    client = await billed(sampler=sampler)
+    answer = await write(client, points(REF + timedelta(days=3), 5_000, "/api/list", 0.25))
+    assert answer["stored"] < 1_000
+    assert await count(storage) == answer["stored"]
+    inv = await invoice(client, REF_MONTH)
+    assert summary(inv) == [
+        ("requests", "/api/list", "5000", "499.70"),  # (5000 - 3) x 0.10
+        ("egress", None, "1250", "253.00"),  # 10 x 0.50 + 1240 x 0.20
+    ]
+    assert inv["exact"] is True
+
+
+async def test_data_older_than_the_meter_is_estimated_with_an_interval(
+    aiohttp_client, make_settings, tmp_path
+):
+    path = str(tmp_path / "early")
+    early = await EmbeddedStorage.open(path, 92)
+    sampler = EquitableSampler(10, 100, rng=random.Random(5))
+    client = await aiohttp_client(create_app(make_settings(), storage=early, sampler=sampler))
+    moment = REF + timedelta(days=2)
+    await write(
+        client,
+        points(moment, 3_000, "/api/list", 1.0) + points(moment, 4, "/api/export", 1.0, "beta"),
+    )
+    await client.close()
+    await early.close()
+
+    storage = await EmbeddedStorage.open(path, 92)
+    try:
+        settings = make_settings(billing_grace_hours=2400)
+        pricing = parse_pricing(PRICING.format(tz="UTC"))
+        client = await aiohttp_client(create_app(settings, storage=storage, pricing=pricing))
+        # the hot customer was thinned: an estimate with its 95% interval
+        inv = await invoice(client, REF_MONTH)
+        listed = inv["lines"][0]
+        assert (listed["dimension"], listed["source"], listed["exact"]) == (
+            "/api/list",
+            "sampled estimate",
+            False,
+        )
+        assert float(listed["lower"]) <= 3_000 <= float(listed["upper"])
+        assert abs(float(listed["quantity"]) - 3_000) < 300
+        assert inv["exact"] is False
+        # the light one was stored exactly: still an estimate, with a zero-width interval
+        beta = await invoice(client, REF_MONTH, "beta")
+        export = beta["lines"][0]
+        assert export["source"] == "sampled estimate"
+        assert export["quantity"] == export["lower"] == export["upper"] == "4"
+        # new traffic for the same line is counted exactly and added to the estimate
+        await write(client, points(moment, 6, "/api/export", 1.0, "beta"))
+        beta = await invoice(client, REF_MONTH, "beta")
+        assert (beta["lines"][0]["quantity"], beta["lines"][0]["exact"]) == ("10", False)
+    finally:
+        await client.close()
+        await storage.close()
+
+
+async def test_late_points_for_a_final_month_are_billed_in_the_open_month(billed):
+    client = await billed(grace_hours=0)
+    this_month = NOW.strftime("%Y-%m")
+    await write(client, points(REF + timedelta(days=1), 7, "/api/list", 1.0))
+    closed = await invoice(client, REF_MONTH)
+    assert closed["lines"] == [] and closed["total"] == "0.00" and closed["finalized"] is True
+    current = await invoice(client, this_month)
+    assert summary(current)[0] == ("requests", "/api/list", "7", "0.40")
+    assert current["finalized"] is False
+
+
+async def test_all_customers_json_and_csv(billed):
+    client = await billed()
+    moment = REF + timedelta(days=4)
+    await write(
+        client, points(moment, 4, "/api/list", 1.0) + points(moment, 1, "/api/list", 1.0, "beta")
+    )
+    resp = await client.get(f"{INVOICES}/{REF_MONTH}")
+    body = await resp.json()
+    assert [i["customer"] for i in body["invoices"]] == ["acme", "beta"]
+    assert (body["currency"], body["month"], body["account"]) == ("USD", REF_MONTH, ACCOUNT)
+    resp = await client.get(f"{INVOICES}/{REF_MONTH}", params={"format": "csv"})
+    assert resp.content_type == "text/csv"
+    assert (await resp.text()).splitlines() == [
+        "customer,month,currency,meter,dimension,quantity,unit_price,amount,exact",
+        f"acme,{REF_MONTH},USD,requests,/api/list,4,0.10,0.10,true",
+        f"acme,{REF_MONTH},USD,egress,,4,,2.00,true",
+        f"acme,{REF_MONTH},USD,,,,,2.10,true",
+        f"beta,{REF_MONTH},USD,requests,/api/list,1,0.10,0.00,true",
+        f"beta,{REF_MONTH},USD,egress,,1,,0.50,true",
+        f"beta,{REF_MONTH},USD,,,,,0.50,true",
+    ]
+
+
+async def test_retry_after_a_partial_write_counts_usage_once(billed, storage):
+    client = await billed()
+    moment = REF + timedelta(days=5)
+    # A first attempt whose record and counters landed but whose rows did not (a crash).
+    record = {"ok": True, "accepted": 2, "stored": 2, "_counter_rows": 2}
+    await storage.insert_columns(
+        "idempotency_keys",
+        ("account_id", "key", "batch", "response", "created"),
+        orjson.dumps(
+            [[ACCOUNT], ["k1"], [777], [orjson.dumps(record).decode()], [int(time.time())]]
+        ),
+    )
+    bucket = int(moment.timestamp()) // 900 * 900
+    await storage.insert_columns(
+        "usage_counters",
+        ("account_id", "meter", "customer", "dimension", "bucket", "points", "total", "batch"),
+        orjson.dumps(
+            [
+                [ACCOUNT] * 2,
+                ["requests", "egress"],
+                ["acme"] * 2,
+                ["/api/list", ""],
+                [bucket] * 2,
+                [2, 2],
+                [0.0, 2.0],
+                [777, 777],
+            ]
+        ),
+    )
+    batch = points(moment, 2, "/api/list", 1.0)
+    resp = await client.post(WRITE, json=batch, headers={"Idempotency-Key": "k1"})
+    assert await resp.json() == {"ok": True, "accepted": 2, "stored": 2}
+    assert await count(storage) == 2  # the rows are written now
+    inv = await invoice(client, REF_MONTH)
+    assert summary(inv)[0] == ("requests", "/api/list", "2", "0.00")  # counted once
+    again = await client.post(WRITE, json=batch, headers={"Idempotency-Key": "k1"})
+    assert (await again.json())["stored"] == 2
+    assert summary(await invoice(client, REF_MONTH))[0][2] == "2"
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [(f"{INVOICES}/2026-13", 400), (f"{INVOICES}/{REF_MONTH}?format=xml", 400)],
+)
+async def test_bad_requests(billed, path, status):
+    client = await billed()
+    resp = await client.get(path)
+    assert resp.status == status
+    assert (await resp.json())["ok"] is False
+
+
+async def test_billing_without_pricing_is_404(client):
+    resp = await client.get(f"{INVOICES}/{REF_MONTH}")
+    assert resp.status == 404
+    assert "USAGEHOUSE_PRICING" in (await resp.json())["error"]
+
+
+async def test_invoices_need_a_read_token_for_the_account(
+    aiohttp_client, make_settings, storage, tmp_path
+):
+    settings = make_settings(tokens="r:acct:r,o:other:r")
+    pricing = parse_pricing(PRICING.format(tz="UTC"))
+    client = await aiohttp_client(create_app(settings, storage=storage, pricing=pricing))
+    assert (await client.get(f"{INVOICES}/{REF_MONTH}")).status == 401
+    other = await client.get(f"{INVOICES}/{REF_MONTH}", headers={"Authorization": "Bearer o"})
+    assert other.status == 403
+    mine = await client.get(f"{INVOICES}/{REF_MONTH}", headers={"Authorization": "Bearer r"})
+    assert mine.status == 200
+
+
+def test_invalid_pricing_file_stops_start_up(make_settings, tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('currency = "USD"\n[[meters]]\nname = "x"\n')
+    with pytest.raises(ConfigError, match="bad.toml"):
+        create_app(make_settings(pricing=str(path)))
