@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import os
@@ -21,7 +20,6 @@ from server import cli
 from server.console import (
     Reply,
     SqlClient,
-    add_console_commands,
     error_text,
     format_reply,
     is_numeric_type,
@@ -46,15 +44,19 @@ BY_CUSTOMER = (
 )
 
 
+PRICING = """
+currency = "EUR"
+[[meters]]
+name = "requests"
+dataset = "usage"
+measure = "count"
+unit_price = "0.50"
+"""
+
+
 def usagehouse(*argv: str) -> int:
-    """Run the CLI in-process: `server.cli.main` once it registers these commands."""
-    if "add_console_commands" in vars(cli):
-        return cli.main(list(argv))
-    parser = argparse.ArgumentParser(prog="usagehouse")
-    add_console_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    result: int = args.run(args)
-    return result
+    """Run the CLI in-process."""
+    return cli.main(list(argv))
 
 
 # ---------------------------------------------------------------- rendering
@@ -183,12 +185,13 @@ def free_port() -> int:
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A `python -m server serve` subprocess in local-dev mode, holding POINTS for acct_a."""
     data = tmp_path_factory.mktemp("console")
+    (data / "pricing.toml").write_text(PRICING)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("USAGEHOUSE_")}
     with open(data / "server.log", "wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "server", "serve", "--port", str(port), "--storage",
-             str(data / "chdb")],
+             str(data / "chdb"), "--pricing", str(data / "pricing.toml")],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -235,6 +238,26 @@ def test_sql_prints_an_aligned_table(base_url, capsys):
         "(4 rows)\n"
     )
     assert err == ""
+
+
+def test_bill_prints_the_month_as_csv_and_json(base_url, capsys):
+    month = time.strftime("%Y-%m", time.gmtime())
+    args = ("bill", "--month", month, "--url", base_url, "--account", ACCOUNT)
+    assert usagehouse(*args, "--format", "csv") == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "customer,month,currency,meter,dimension,quantity,unit_price,amount,exact",
+        f"cust-1,{month},EUR,requests,,3,0.50,1.50,true",
+        f"cust-1,{month},EUR,,,,,1.50,true",
+        f"cust-22,{month},EUR,requests,,1,0.50,0.50,true",
+        f"cust-22,{month},EUR,,,,,0.50,true",
+        f"顧客-3,{month},EUR,requests,,1,0.50,0.50,true",
+        f"顧客-3,{month},EUR,,,,,0.50,true",
+    ]
+    assert usagehouse(*args, "--customer", "cust-1") == 0
+    invoice = json.loads(capsys.readouterr().out)
+    assert (invoice["customer"], invoice["total"], invoice["exact"]) == ("cust-1", "1.50", True)
+    assert usagehouse("bill", "--month", "2026-13", "--url", base_url, "--account", ACCOUNT) == 1
+    assert "invalid month" in capsys.readouterr().err
 
 
 def test_sql_sees_only_its_own_account(base_url, capsys):
