@@ -66,3 +66,49 @@ async def test_operations_routes_answer(client):
     spec = await (await client.get("/openapi.json")).json()
     assert spec["openapi"].startswith("3.")
     assert "/v1/accounts/{account_id}/datasets/{dataset}/points" in spec["paths"]
+
+
+SQL = "/client/v4/accounts/acct_a/analytics_engine/sql"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [("POST", SQL, b"SELECT * FROM system.tables"), ("GET", SQL + "?query=DROP%20TABLE%20x", b"")],
+)
+async def test_sql_errors_are_one_line_plain_text_422(client, method, path, body):
+    resp = await client.request(method, path, data=body)
+    assert resp.status == 422
+    assert resp.content_type == "text/plain"
+    text = await resp.text()
+    assert text and "\n" not in text
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/grafana/json/query", {"targets": "nope"}),
+        ("/grafana/json/query", {"range": {"from": "x", "to": "y"}, "targets": []}),
+        ("/grafana/json/variable", {"payload": {"target": "SELECT * FROM system.tables"}}),
+        ("/grafana/json/tag-values", {"key": "account_id"}),
+        ("/grafana/json/metric-payload-options", []),
+    ],
+)
+async def test_grafana_errors_carry_a_message(client, path, body):
+    resp = await client.post(path, json=body)
+    assert 400 <= resp.status < 500
+    payload = await resp.json()
+    assert payload["message"] and payload["status"] == resp.status
+
+
+async def test_billing_errors_get_the_error_shape(client):
+    resp = await client.get("/v1/accounts/acct_a/billing/invoices/2026-01")
+    assert_shape(await resp.json(), 404, "not_found")
+
+
+async def test_every_route_is_in_the_openapi_document(client):
+    spec = await (await client.get("/openapi.json")).json()
+    for route in client.app.router.routes():
+        path = route.resource.canonical
+        if route.method == "HEAD" or path.endswith("/"):
+            continue
+        assert route.method.lower() in spec["paths"].get(path, {}), (route.method, path)

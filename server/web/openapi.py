@@ -128,6 +128,77 @@ OPENAPI: dict[str, Any] = {
                 },
             }
         },
+        "/client/v4/accounts/{account_id}/analytics_engine/sql": {
+            method: {
+                "summary": "WAE SQL API (Cloudflare's URL shape); body or ?query= is the SQL",
+                "parameters": [
+                    {
+                        "name": "account_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    },
+                    {
+                        "name": "query",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string"},
+                    },
+                    {
+                        "name": "output_format_json_quote_64bit_integers",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"enum": ["0", "1"]},
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "FORMAT JSON (meta, data, rows, "
+                        "rows_before_limit_at_least), JSONEachRow or TabSeparated"
+                    },
+                    "422": {"description": "invalid or rejected SQL: one line of text/plain"},
+                    "401": {"description": "Cloudflare v4 envelope"},
+                    "403": {"description": "Cloudflare v4 envelope"},
+                },
+            }
+            for method in ("get", "post")
+        },
+        "/v1/accounts/{account_id}/billing/invoices/{month}": {
+            "get": {
+                "summary": "Invoices of every customer for a month (YYYY-MM); ?format=csv",
+                "responses": {"200": {"description": "JSON or CSV"}, **_errors(400, 401, 403, 404)},
+            }
+        },
+        "/v1/accounts/{account_id}/billing/invoices/{month}/{customer}": {
+            "get": {
+                "summary": "One customer's invoice for a month; ?format=csv",
+                "responses": {"200": {"description": "JSON or CSV"}, **_errors(400, 401, 403, 404)},
+            }
+        },
+        **{
+            f"/grafana/json{path}": {
+                method: {
+                    "summary": f"simPod JSON datasource: {path or '/'}",
+                    "responses": {"200": {"description": "see the simPod protocol"}},
+                }
+            }
+            for path, method in (
+                ("", "get"),
+                ("/metrics", "post"),
+                ("/metric-payload-options", "post"),
+                ("/query", "post"),
+                ("/variable", "post"),
+                ("/tag-keys", "post"),
+                ("/tag-values", "post"),
+            )
+        },
+        "/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "security": [],
+                "responses": {"200": {"description": "OpenAPI 3.1"}},
+            }
+        },
         "/health": {
             "get": {
                 "summary": "Process is up",
