@@ -105,7 +105,11 @@ def create_app(
 
     async def writer_ctx(app: web.Application) -> AsyncIterator[None]:
         writer = BatchWriter(
-            app[STORAGE], app[METRICS], settings.queue_max_points, settings.max_batch_points
+            app[STORAGE],
+            app[METRICS],
+            settings.queue_max_points,
+            settings.max_batch_points,
+            settings.flush_interval_ms / 1000,
         )
         app[WRITER] = writer
         app[INGESTOR] = Ingestor(

@@ -42,6 +42,7 @@ class Settings:
     max_points_per_request: int = 100_000
     queue_max_points: int = 1_000_000
     max_batch_points: int = 200_000
+    flush_interval_ms: float = field(default=50.0, metadata={"min": 0})
     sql_timeout_s: float = 10.0
     sql_max_rows_to_read: int = 2_000_000_000
     sql_max_result_rows: int = 1_000_000
