@@ -32,8 +32,9 @@ def _routes(app: web.Application) -> None:
     app.router.add_get("/openapi.json", ops.openapi)
     app.router.add_post("/v1/accounts/{account_id}/datasets/{dataset}/points", write.write_points)
     sql_url = "/client/v4/accounts/{account_id}/analytics_engine/sql"
-    app.router.add_post(sql_url, query.sql)
-    app.router.add_get(sql_url, query.sql)
+    for url in (sql_url, sql_url + "/"):  # the Altinity plugin's GET mode adds "/?query="
+        app.router.add_post(url, query.sql)
+        app.router.add_get(url, query.sql)
     invoices = "/v1/accounts/{account_id}/billing/invoices/{month}"
     app.router.add_get(invoices, billing.invoices)
     app.router.add_get(invoices + "/{customer}", billing.invoices)

@@ -204,3 +204,10 @@ async def test_long_statement_is_translated_off_the_event_loop(loaded):
     assert resp.status == 200, await resp.text()
     per_day = (10 + 20 + 30 + 40 + 50) + (10 + 20) + 10
     assert (await resp.json())["data"] == [{"s": 3 * per_day}]
+
+
+async def test_trailing_slash_form_used_by_the_altinity_plugin(loaded):
+    resp = await loaded.get(
+        SQL_URL + "/", params={"query": "SELECT count() AS n FROM usage_indexed_by_customer_id"}
+    )
+    assert (await resp.json())["data"] == [{"n": "24"}]
