@@ -19,9 +19,10 @@ import pytest
 import yaml
 
 from server.auth import Authenticator
+from server.billing import load_pricing
 from server.cli import build_parser
 from server.config import Settings, env_name, load_settings
-from server.demo import TOKEN_ENV, add_demo_command
+from server.demo import DEFAULT_DATASET, TOKEN_ENV, add_demo_command
 from server.storage.remote import parse_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -161,16 +162,41 @@ def test_grafana_installs_the_three_plugins(services: dict[str, dict[str, Any]])
     assert {"/etc/grafana/provisioning", "/var/lib/grafana/dashboards"} <= mounts
 
 
+def bind_mounts(service: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """Container path -> (host path, options) of a service's bind mounts, defaults applied."""
+    mounts = {}
+    for volume in service.get("volumes", []):
+        source, target, *options = interpolate(volume).split(":")
+        if source.startswith(("./", "/")):
+            mounts[target] = (source, ",".join(options))
+    return mounts
+
+
 def test_bind_mounts_exist(services: dict[str, dict[str, Any]]) -> None:
     missing = [
         source
         for service in services.values()
-        for source in (v.split(":")[0] for v in service.get("volumes", []))
+        for source, _ in bind_mounts(service).values()
         if source.startswith("./") and not (ROOT / source).exists()
     ]
     if missing and all(source.startswith("./grafana/") for source in missing):
         pytest.skip(f"{missing}: Grafana provisioning lands with its own change")
     assert not missing
+
+
+def test_usagehouse_prices_invoices_with_the_mounted_example(
+    services: dict[str, dict[str, Any]], dotenv: dict[str, str]
+) -> None:
+    """USAGEHOUSE_PRICING names a read-only mount of pricing.example.toml (or the .env's own
+    file), which loads and meters the dataset `usagehouse demo` writes."""
+    service = services["usagehouse"]
+    path = load_settings(environment(service)).pricing
+    source, options = bind_mounts(service)[path]
+    assert source == "./pricing.example.toml" and "ro" in options.split(",")
+    assert dotenv["UH_PRICING_FILE"] == source
+    pricing = load_pricing(str(ROOT / source))
+    assert {meter.dataset for meter in pricing.meters} == {DEFAULT_DATASET}
+    assert pricing.currency == "USD" and pricing.timezone == "UTC"  # Grafana's bill panel
 
 
 def test_prometheus_scrapes_the_usagehouse_service(services: dict[str, dict[str, Any]]) -> None:

@@ -8,6 +8,7 @@ plugin sends it (reference/grafana.md), and returns data of the shape the panel 
 - simPod JSON: Grafana's DataQueryRequest to /grafana/json/query, after Grafana's variable
   interpolation (code payloads with the json formatter, builder payloads with regex);
 - Infinity: the SQL body after the backend macros, POSTed to the datasource's base URL + url;
+  bill panels GET the billing API's invoice, parsed as Infinity's backend parser does;
 - Altinity ClickHouse: the SQL after $timeSeries/$timeFilter (server.sql.macros implements
   Altinity's rules), `FORMAT JSON` appended, POSTed to the datasource URL (usePOST);
 - Prometheus: every metric an expression names is in a scrape of /metrics after traffic.
@@ -20,10 +21,11 @@ import random
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import orjson
 import pytest
@@ -34,6 +36,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
 from server.app import create_app
+from server.billing import Usage, compute_invoice, invoice_to_dict, load_pricing
 from server.config import Settings, load_settings
 from server.demo import ENDPOINTS, DemoOptions, TrafficModel, run_demo
 from server.sql.macros import MacroContext, expand
@@ -63,6 +66,10 @@ ALTINITY = "vertamedia-clickhouse-datasource"
 PROMETHEUS = "prometheus"
 CORE_TYPES = {PROMETHEUS, "grafana", "datasource"}  # shipped with Grafana, nothing to install
 NO_QUERY_PANELS = {"row", "text", "news", "dashlist"}
+
+BILLING = "usagehouse-billing"  # the Infinity datasource on the billing API
+# The pricing compose mounts; loaded here, outside any event loop (blockbuster).
+PRICING = load_pricing(str(ROOT / "pricing.example.toml"))
 
 ACCOUNT = "demo"
 READ, WRITE, PROBE = "uh-read", "uh-write", "uh-probe"
@@ -122,6 +129,8 @@ FORMATS: dict[str, Callable[[str], str]] = {
     "regex": escape_regex,
     # simPod code mode: the json format, with a string's quotes stripped (reference 1.4).
     "json-unquoted": lambda v: json.dumps(v)[1:-1],
+    # Grafana's encodeURIComponentStrict: everything but letters, digits and - _ . ~
+    "percentencode": lambda v: quote(v, safe="-_.~"),
 }
 # Grafana's templateSrv pattern: $var, [[var]], ${var}, ${var:format}.
 TEMPLATE = re.compile(r"\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?:\.([^:^}]+))?(?::([^}]+))?\}")
@@ -132,12 +141,12 @@ class Window:
 
     STEPS_S = (1, 5, 10, 15, 30, 60, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400)
 
-    def __init__(self, raw_from: str, max_data_points: int) -> None:
+    def __init__(self, raw_from: str, max_data_points: int, to_ms: int | None = None) -> None:
         match = re.fullmatch(r"now-(\d+)([mhd])", raw_from)
         assert match, f"time.from {raw_from!r}: use now-<n>m|h|d"
         span_ms = int(match.group(1)) * {"m": 60, "h": 3600, "d": 86400}[match.group(2)] * 1000
         self.raw_from = raw_from
-        self.to_ms = int(time.time() * 1000)
+        self.to_ms = int(time.time() * 1000) if to_ms is None else to_ms
         self.from_ms = self.to_ms - span_ms
         self.max_data_points = max_data_points
         wanted_s = span_ms / 1000 / max_data_points  # Grafana: range / width, then rounded
@@ -172,7 +181,7 @@ def interpolate(text: str, variables: dict[str, str], fmt: str) -> str:
         if name not in variables:
             return match.group(0)
         explicit = match.group(3) or match.group(6)
-        return FORMATS["raw" if explicit == "raw" else fmt](variables[name])
+        return FORMATS[explicit if explicit in FORMATS else fmt](variables[name])
 
     return TEMPLATE.sub(replace, text)
 
@@ -252,11 +261,59 @@ def infinity_macros(text: str, window: Window) -> str:
                 return value
         return args[-1]
 
+    def time_macro(match: re.Match[str]) -> str:
+        ms = window.from_ms if match.group(1) == "__timeFrom" else window.to_ms
+        fmt = match.group(2)
+        if fmt is None:
+            return str(ms)
+        if fmt == "seconds":
+            return str(ms // 1000)
+        assert re.fullmatch(r"(?:YYYY|MM|DD|HH|mm|ss|[-:/T ])+", fmt), f"emulate {fmt!r}"
+        when = datetime.fromtimestamp(ms / 1000, UTC)  # Grafana's server runs in UTC
+        return re.sub(r"YYYY|MM|DD|HH|mm|ss", lambda m: when.strftime(MOMENT[m.group()]), fmt)
+
     text = re.sub(r"\$__customInterval\((.*?)\)", custom_interval, text)
-    for name, ms in (("__timeFrom", window.from_ms), ("__timeTo", window.to_ms)):
-        text = text.replace(f"${{{name}:date:seconds}}", str(ms // 1000))
-        text = text.replace(f"${{{name}}}", str(ms))
-    return text
+    return re.sub(r"\$\{(__timeFrom|__timeTo)(?::date:([^}]+))?\}", time_macro, text)
+
+
+# Moment.js tokens (what `${__timeTo:date:<format>}` takes) as strftime directives.
+MOMENT = {"YYYY": "%Y", "MM": "%m", "DD": "%d", "HH": "%H", "mm": "%M", "ss": "%S"}
+
+
+def infinity_backend_frame(target: dict[str, Any], body: Any) -> dict[str, Any]:
+    """What Infinity's backend parser (jsonframer, gframer) makes of a JSON answer: the
+    root_selector as a gjson path (empty: the whole document), one row per array item or one
+    for an object, each declared column by its selector; `number` columns take JSON numbers
+    and numeric strings (Go's ParseFloat, so the billing API's decimal strings), else null."""
+    root = target["root_selector"]
+    assert re.fullmatch(r"(?:\w+(?:\.\w+)*)?", root), f"emulate root_selector {root!r}"
+    rows = body
+    for key in filter(None, root.split(".")):
+        rows = rows[key]
+    rows = [rows] if isinstance(rows, dict) else rows
+    assert isinstance(rows, list), f"root_selector {root!r} is not an object or array"
+
+    def number(value: object) -> float | None:
+        if is_number(value):
+            return float(value)  # type: ignore[arg-type]
+        try:
+            return float(value) if isinstance(value, str) else None
+        except ValueError:
+            return None
+
+    def string(value: object) -> str | None:
+        return None if value is None or isinstance(value, dict | list) else str(value)
+
+    convert = {"number": number, "string": string}
+    fields = []
+    for column in target["columns"]:
+        kind = column["type"]
+        assert kind in convert, f"emulate column type {kind!r}"
+        values = [convert[kind](row.get(column["selector"])) for row in rows]
+        fields.append(
+            {"name": column["text"] or column["selector"], "type": kind, "values": values}
+        )
+    return {"name": target["refId"], "fields": fields}
 
 
 def altinity_sql(
@@ -430,9 +487,12 @@ def test_datasources_read_the_environment_compose_passes() -> None:
 def test_plugin_settings_follow_the_documented_setups() -> None:
     by_type = {ds["type"]: ds for ds in DATASOURCES.values()}
     assert by_type[JSON_DS]["url"] == "${UH_URL}/grafana/json"
-    infinity = by_type[INFINITY]
-    assert infinity["jsonData"]["allowedHosts"] == ["${UH_URL}"]
-    assert infinity["url"].startswith("${UH_URL}/")
+    for infinity in (ds for ds in DATASOURCES.values() if ds["type"] == INFINITY):
+        assert infinity["jsonData"]["allowedHosts"] == ["${UH_URL}"], infinity["uid"]
+        assert infinity["url"].startswith("${UH_URL}/"), infinity["uid"]
+        assert infinity["jsonData"]["customHealthCheckUrl"].startswith("${UH_URL}/")
+    assert DATASOURCES[BILLING]["type"] == INFINITY
+    assert DATASOURCES[BILLING]["url"] == "${UH_URL}/v1/accounts/${UH_ACCOUNT}/billing"
     altinity = by_type[ALTINITY]  # Cloudflare's WAE setup: the SQL API URL, auth settings off
     assert altinity["url"] == "${UH_URL}/client/v4/accounts/${UH_ACCOUNT}/analytics_engine/sql"
     assert not altinity.get("basicAuth") and not altinity.get("withCredentials")
@@ -534,6 +594,9 @@ def test_infinity_panels_are_alert_ready() -> None:
     for _, panel, target in found:
         where = panel["title"]
         assert (target["type"], target["source"], target["parser"]) == ("json", "url", "backend")
+        assert all(c["type"] in ("timestamp_epoch", "number", "string") for c in target["columns"])
+        if panel["datasource"]["uid"] == BILLING:
+            continue  # GETs an invoice: test_bill_panels_read_the_invoice_of_the_range_end
         assert target["root_selector"] == "data", where
         assert "output_format_json_quote_64bit_integers=0" in target["url"], where
         options = target["url_options"]
@@ -541,9 +604,48 @@ def test_infinity_panels_are_alert_ready() -> None:
         body = options["data"]
         assert "${__timeFrom:date:seconds}" in body and "${__timeTo:date:seconds}" in body, where
         assert not re.search(r"\$\{?__(from|to|interval)\b", body), f"{where}: frontend macro"
-        assert all(c["type"] in ("timestamp_epoch", "number", "string") for c in target["columns"])
         free_of_variables += not re.search(r"\$(?!\{?__)", body)
     assert free_of_variables, "no Infinity panel works in an alert rule without variables"
+
+
+def test_bill_panels_read_the_invoice_of_the_range_end() -> None:
+    """A Billing row below the daily breakdown: a stat of the invoice total and a table of its
+    lines, both GETting the billing API's invoice for the UTC month the time range ends in
+    (Infinity's backend macro, so alert rules get it too) and picking fields it answers."""
+    board = DASHBOARDS["customer-usage"]
+    by_title = {p["title"]: p for p in panels(board)}
+    row, stat, table = by_title["Billing"], by_title["Month-to-date bill"], by_title["Bill lines"]
+    assert (
+        row["type"] == "row" and row["gridPos"]["y"] > by_title["Daily breakdown"]["gridPos"]["y"]
+    )
+    assert (stat["type"], table["type"]) == ("stat", "table")
+    for panel in (stat, table):
+        assert panel["datasource"] == {"type": INFINITY, "uid": BILLING}
+        assert panel["gridPos"]["y"] > row["gridPos"]["y"]
+        assert "exact pre-sampling counters" in panel["description"]
+        [target] = panel["targets"]
+        assert target["url"] == "/invoices/${__timeTo:date:YYYY-MM}/${customer:percentencode}"
+        assert target["url_options"]["method"] == "GET" and not target["url_options"]["params"]
+    # The invoice JSON the API answers, for a month of example-priced usage.
+    usage = [Usage("requests", e.path, Decimal(900), exact=True) for e in ENDPOINTS]
+    usage.append(Usage("egress", None, Decimal(5 * 10**9), exact=True))
+    invoice = invoice_to_dict(compute_invoice(PRICING, "cust-0001", "2026-11", usage))
+    [total] = stat["targets"][0]["columns"]
+    assert (stat["targets"][0]["root_selector"], total["selector"]) == ("", "total")
+    assert total["type"] == "number" and stat["fieldConfig"]["defaults"]["unit"] == "currencyUSD"
+    assert PRICING.currency == "USD", "the bill panels' unit is currencyUSD"
+    assert infinity_backend_frame(stat["targets"][0], invoice)["fields"][0]["values"] == [
+        float(str(invoice["total"]))
+    ]
+    target = table["targets"][0]
+    assert target["root_selector"] == "lines"
+    columns = {c["selector"]: c["type"] for c in target["columns"]}
+    wanted = {"meter", "dimension", "quantity", "unit_price", "amount", "source"}
+    assert wanted <= set(columns) and columns["quantity"] == columns["amount"] == "number"
+    lines = invoice["lines"]
+    assert isinstance(lines, list) and set(columns) <= set(lines[0])
+    frame = infinity_backend_frame(target, invoice)
+    assert all(len(f["values"]) == len(ENDPOINTS) + 1 for f in frame["fields"])
 
 
 # --- live checks against a server filled by `usagehouse demo` --------------------------------
@@ -557,7 +659,9 @@ async def demo_storage(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterato
     path = tmp_path_factory.mktemp("dashboards")
     store = await EmbeddedStorage.open(str(path / "chdb"), retention_days=92)
     settings = load_settings({}, tokens=TOKENS, storage=str(path), sampling="off")
-    async with TestClient(TestServer(create_app(settings, storage=store))) as client:
+    # With the pricing, the demo's writes keep the exact billing counters the bill panels read.
+    app = create_app(settings, storage=store, pricing=PRICING)
+    async with TestClient(TestServer(app)) as client:
         url = str(client.make_url("")).rstrip("/")
         summary = await run_demo(
             DemoOptions(url=url, token=WRITE, account=ACCOUNT, points=DEMO_POINTS, days=7)
@@ -588,15 +692,18 @@ class Grafana:
         assert url.startswith(self.base), f"{url} is not on the server"
         return url[len(self.base) :]
 
-    async def post(self, uid: str, suffix: str, **kwargs: Any) -> Any:
+    async def request(self, method: str, uid: str, suffix: str, **kwargs: Any) -> Any:
         url = self.url(uid) + suffix
         for host in DATASOURCES[uid].get("jsonData", {}).get("allowedHosts", []):
             assert url.startswith(provisioned(host, self.env)), f"{url} not in allowedHosts"
         headers = {**self.headers(uid), **kwargs.pop("headers", {})}
-        resp = await self.client.post(self.path(url), headers=headers, **kwargs)
+        resp = await self.client.request(method, self.path(url), headers=headers, **kwargs)
         text = await resp.text()
-        assert resp.status == 200, f"{resp.status} from {suffix}: {text[:500]}"
+        assert resp.status == 200, f"{resp.status} from {method} {suffix}: {text[:500]}"
         return orjson.loads(text)
+
+    async def post(self, uid: str, suffix: str, **kwargs: Any) -> Any:
+        return await self.request("POST", uid, suffix, **kwargs)
 
     async def variables(self, board: dict[str, Any], window: Window) -> dict[str, str]:
         """Query variables resolved as Grafana does on load: /variable, first option."""
@@ -625,9 +732,11 @@ class Grafana:
         board: dict[str, Any],
         panel: dict[str, Any],
         filters: list[dict[str, str]] | None = None,
+        to_ms: int | None = None,
     ) -> list[Any]:
-        """Every target of the panel, sent as its plugin sends it; answers in target order."""
-        window = Window(board["time"]["from"], max(100, panel["gridPos"]["w"] * 75))
+        """Every target of the panel, sent as its plugin sends it; answers in target order.
+        The time range is the dashboard's, ending now or at `to_ms`."""
+        window = Window(board["time"]["from"], max(100, panel["gridPos"]["w"] * 75), to_ms)
         variables = await self.variables(board, window)
         uid = panel["datasource"]["uid"]
         kind = ds_type(panel)
@@ -637,8 +746,14 @@ class Grafana:
         answers = []
         for target in panel["targets"]:
             if kind == INFINITY:
+                # The frontend replaces dashboard variables, then the backend its macros.
                 url = infinity_macros(interpolate(target["url"], variables, "raw"), window)
                 options = target["url_options"]
+                if options.get("method", "GET") == "GET":  # GET sends no body
+                    assert not options.get("params") and "$" not in url, url
+                    accept = {"Accept": "application/json;q=0.9,text/plain"}
+                    answers.append(await self.request("GET", uid, url, headers=accept))
+                    continue
                 sql = infinity_macros(interpolate(options["data"], variables, "raw"), window)
                 headers = {"Content-Type": options.get("body_content_type", "text/plain")}
                 headers["Accept"] = "application/json;q=0.9,text/plain"
@@ -659,8 +774,30 @@ async def grafana(
     registry: CollectorRegistry,
 ) -> Grafana:
     settings = make_settings(tokens=TOKENS, sampling="off")
-    app = create_app(settings, storage=demo_storage, registry=registry)
+    app = create_app(settings, storage=demo_storage, registry=registry, pricing=PRICING)
     return Grafana(await aiohttp_client(app))
+
+
+def bill_to_ms(now: datetime | None = None) -> int:
+    """Where the bill panels' time range ends: now, unless the UTC month began less than three
+    days ago. Then the demo's top customer may not yet have used up the free units (the demo
+    writes ~750 of its requests a day), so the range ends in the last millisecond of the previous
+    month, as a dashboard set to an absolute range would."""
+    now = now or datetime.now(UTC)
+    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    if now - month_start >= timedelta(days=3):
+        return int(now.timestamp() * 1000)
+    return int(month_start.timestamp() * 1000) - 1
+
+
+def test_bill_panels_range_ends_in_a_month_with_billable_demo_usage() -> None:
+    def ms(when: str) -> int:
+        return int(datetime.fromisoformat(when).timestamp() * 1000)
+
+    assert bill_to_ms(datetime.fromisoformat("2026-12-01T00:30Z")) == ms("2026-12-01T00:00Z") - 1
+    assert bill_to_ms(datetime.fromisoformat("2027-01-03T23:59Z")) == ms("2027-01-01T00:00Z") - 1
+    assert bill_to_ms(datetime.fromisoformat("2026-12-04T00:00Z")) == ms("2026-12-04T00:00Z")
+    assert bill_to_ms(datetime.fromisoformat("2026-11-23T20:00Z")) == ms("2026-11-23T20:00Z")
 
 
 def live_panels(*names: str, kinds: tuple[str, ...] = (JSON_DS, INFINITY, ALTINITY)) -> list[Any]:
@@ -710,13 +847,14 @@ async def test_save_and_test_succeeds_for_each_provisioned_datasource(grafana: G
         grafana.path(grafana.url(json_uid)), headers=grafana.headers(json_uid)
     )
     assert resp.status == 200 and (await resp.json())["account"] == ACCOUNT
-    infinity = DATASOURCES[by_type[INFINITY]]["jsonData"]
-    assert infinity["customHealthCheckEnabled"]
-    resp = await grafana.client.get(
-        grafana.path(provisioned(infinity["customHealthCheckUrl"], grafana.env)),
-        headers=grafana.headers(by_type[INFINITY]),
-    )
-    assert resp.status == 200
+    for uid in (uid for uid, ds in DATASOURCES.items() if ds["type"] == INFINITY):
+        infinity = DATASOURCES[uid]["jsonData"]
+        assert infinity["customHealthCheckEnabled"]
+        resp = await grafana.client.get(
+            grafana.path(provisioned(infinity["customHealthCheckUrl"], grafana.env)),
+            headers=grafana.headers(uid),
+        )
+        assert resp.status == 200, f"{uid}: {await resp.text()}"
     for probe in ("SELECT 1 FORMAT JSON", "SELECT timezone() FORMAT JSON"):
         body = await grafana.post(by_type[ALTINITY], "", data=probe.encode())
         assert body["rows"] == 1, probe
@@ -727,11 +865,23 @@ async def test_panel_query_returns_what_the_panel_draws(
     grafana: Grafana, name: str, panel_id: int
 ) -> None:
     board, panel = DASHBOARDS[name], panel_by_id(name, panel_id)
-    answers = await grafana.run_panel(board, panel)
+    bill = panel["datasource"]["uid"] == BILLING
+    answers = await grafana.run_panel(board, panel, to_ms=bill_to_ms() if bill else None)
     where = f"{name}/{panel['title']}"
     if ds_type(panel) == JSON_DS:
         [frames] = answers
         assert_panel_frames(panel, frames, where)
+    elif bill:
+        frames = [
+            infinity_backend_frame(t, a) for t, a in zip(panel["targets"], answers, strict=True)
+        ]
+        assert_panel_frames(panel, frames, where)
+        for target, frame in zip(panel["targets"], frames, strict=True):
+            declared = [c["text"] for c in target["columns"]]
+            assert [f["name"] for f in frame["fields"]] == declared, where
+            for field in frame["fields"]:
+                if field["type"] == "number":
+                    assert all(is_number(v) for v in field["values"]), f"{where}: {field}"
     else:
         for target, body in zip(panel["targets"], answers, strict=True):
             assert_sql_rows(panel, target, body, where)
@@ -748,6 +898,32 @@ async def test_daily_breakdown_adds_up_to_the_period_total(grafana: Grafana) -> 
     assert sum(daily["count"]) == total_frame["fields"][0]["values"][0] > 0
     days = {d // 86_400_000 for d in daily["date"]}
     assert 7 <= len(days) <= 8 and all(d % 86_400_000 == 0 for d in daily["date"])
+
+
+async def test_bill_panels_show_the_exact_month_to_date_invoice(grafana: Grafana) -> None:
+    """The stat is the invoice total; the table's lines add up to it, come from the exact
+    counters (the demo wrote after the meters existed) and follow the example pricing."""
+    board = DASHBOARDS["customer-usage"]
+    by_title = {p["title"]: p for p in query_panels(board)}
+    to_ms = bill_to_ms()
+    [invoice] = await grafana.run_panel(board, by_title["Month-to-date bill"], to_ms=to_ms)
+    [lines] = await grafana.run_panel(board, by_title["Bill lines"], to_ms=to_ms)
+    assert invoice["month"] == datetime.fromtimestamp(to_ms / 1000, UTC).strftime("%Y-%m")
+    assert invoice["customer"] in CUSTOMERS and invoice["exact"] is True
+    stat = infinity_backend_frame(by_title["Month-to-date bill"]["targets"][0], invoice)
+    table = infinity_backend_frame(by_title["Bill lines"]["targets"][0], lines)
+    columns = {f["name"]: f["values"] for f in table["fields"]}
+    [[total]] = [f["values"] for f in stat["fields"]]
+    assert total == float(invoice["total"]) > 0
+    assert sum(Decimal(line["amount"]) for line in lines["lines"]) == Decimal(invoice["total"])
+    assert set(columns["source"]) == {"exact counters"}
+    assert set(columns["meter"]) == {m.name for m in PRICING.meters}
+    endpoints = {
+        d for m, d in zip(columns["meter"], columns["dimension"], strict=True) if m == "requests"
+    }
+    assert endpoints <= {e.path for e in ENDPOINTS} and "/api/v1/payments" in endpoints
+    price = PRICING.meter("requests").prices["/api/v1/payments"]  # the override, not the default
+    assert columns["unit_price"][columns["dimension"].index("/api/v1/payments")] == str(price)
 
 
 @pytest.mark.parametrize(("name", "panel_id"), live_panels("endpoint-activity", kinds=(JSON_DS,)))
