@@ -4,47 +4,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
 
 import orjson
 import pytest
 
 from server.errors import QueryTimeout, SqlError, SqlRejected, StorageUnavailable
 from server.storage import InsertBatch, Storage, schema
-from server.storage.embedded import EmbeddedStorage
 from server.storage.remote import RemoteStorage, parse_url
 from tests.conftest import REMOTE_URL_ENV, remote_url_or_skip
 from tests.helpers import rows
-
-CLICKHOUSE_IMAGE = "clickhouse/clickhouse-server:25.8"
-
-
-@pytest.fixture(scope="session")
-def remote_url() -> Iterator[str]:
-    url = remote_url_or_skip()
-    if url:
-        yield url
-        return
-    from testcontainers.clickhouse import ClickHouseContainer  # type: ignore[import-untyped]
-
-    with ClickHouseContainer(CLICKHOUSE_IMAGE) as ch:
-        host, port = ch.get_container_host_ip(), ch.get_exposed_port(8123)
-        yield f"http://{ch.username}:{ch.password}@{host}:{port}/usagehouse_test"
-
-
-@pytest.fixture(params=["embedded", "remote"])
-async def backend(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIterator[Storage]:
-    store: Storage
-    if request.param == "embedded":
-        store = await EmbeddedStorage.open(str(tmp_path / "ch"), 92)
-    else:
-        url = request.getfixturevalue("remote_url")
-        store = await RemoteStorage.open(url, 92)
-        await store.command(f"TRUNCATE TABLE {store.database}.points")
-        await store.command(f"TRUNCATE TABLE {store.database}.idempotency_keys")
-    yield store
-    await store.close()
 
 
 def batch(n: int, batch_id: int = 7) -> InsertBatch:

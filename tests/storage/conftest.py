@@ -1,0 +1,48 @@
+"""The `backend` fixture: each storage test runs on embedded chDB and on a ClickHouse server
+(testcontainers with a Docker engine, or USAGEHOUSE_TEST_CLICKHOUSE_URL; else it skips)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+
+from server.storage import Storage, schema
+from server.storage.embedded import EmbeddedStorage
+from server.storage.remote import RemoteStorage
+from tests.conftest import remote_url_or_skip
+
+CLICKHOUSE_IMAGE = "clickhouse/clickhouse-server:25.8"
+
+
+@pytest.fixture(scope="session")
+def remote_url() -> Iterator[str]:
+    url = remote_url_or_skip()
+    if url:
+        yield url
+        return
+    from testcontainers.clickhouse import ClickHouseContainer  # type: ignore[import-untyped]
+
+    with ClickHouseContainer(CLICKHOUSE_IMAGE) as ch:
+        host, port = ch.get_container_host_ip(), ch.get_exposed_port(8123)
+        yield f"http://{ch.username}:{ch.password}@{host}:{port}/usagehouse_test"
+
+
+@pytest.fixture(params=["embedded", "remote"])
+async def backend(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIterator[Storage]:
+    store: Storage
+    if request.param == "embedded":
+        store = await EmbeddedStorage.open(str(tmp_path / "ch"), 92)
+    else:
+        url = request.getfixturevalue("remote_url")
+        store = await RemoteStorage.open(url, 92)
+        for table in (
+            schema.TABLE,
+            schema.IDEMPOTENCY_TABLE,
+            schema.COUNTERS_TABLE,
+            schema.METER_STARTS_TABLE,
+        ):
+            await store.command(f"TRUNCATE TABLE {store.database}.{table}")
+    yield store
+    await store.close()
