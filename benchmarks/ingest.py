@@ -4,7 +4,10 @@ Runs a real `python -m server serve` subprocess on loopback (embedded storage in
 drives it with aiohttp clients, and in the same run inserts the same rows straight into chDB
 through the best columnar path (JSONCompactColumns, 100k-row inserts) to print the ratio.
 
-    python benchmarks/ingest.py [--points 300000] [--concurrency 8]
+    python benchmarks/ingest.py [--points 300000] [--concurrency 8] [--sampling equitable]
+
+Sampling is off by default so every point is stored and the ratio compares like with like;
+`--sampling equitable` measures the same load with the sampler on (default budgets).
 """
 
 from __future__ import annotations
@@ -43,10 +46,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def start_server(data_dir: str) -> tuple[str, asyncio.subprocess.Process]:
+async def start_server(data_dir: str, sampling: str) -> tuple[str, asyncio.subprocess.Process]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("USAGEHOUSE_")}
-    env["USAGEHOUSE_SAMPLING"] = "off"
+    env["USAGEHOUSE_SAMPLING"] = sampling
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -73,27 +76,31 @@ async def start_server(data_dir: str) -> tuple[str, asyncio.subprocess.Process]:
 
 async def closed_loop(
     base: str, bodies: list[bytes], concurrency: int
-) -> tuple[float, list[float]]:
-    """Each worker posts its next body as soon as the previous is acknowledged."""
+) -> tuple[float, list[float], int]:
+    """Each worker posts its next body as soon as the previous is acknowledged; returns the
+    time taken, each request's latency and the points stored (fewer than sent when sampling)."""
     latencies: list[float] = []
+    stored = 0
     queue = list(reversed(bodies))
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as http:
 
         async def worker() -> None:
+            nonlocal stored
             while queue:
                 body = queue.pop()
                 started = time.perf_counter()
                 async with http.post(
                     base + URL, data=body, headers={"Content-Type": "application/json"}
                 ) as r:
-                    await r.read()
+                    answer = orjson.loads(await r.read())
                     assert r.status == 200, r.status
                 latencies.append(time.perf_counter() - started)
+                stored += answer["stored"]
 
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return time.perf_counter() - started, latencies
+        return time.perf_counter() - started, latencies, stored
 
 
 async def open_loop(base: str, bodies: list[bytes], rate_rps: float) -> list[float]:
@@ -169,23 +176,25 @@ async def main() -> None:
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--single", type=int, default=10_000, help="single-point requests")
+    parser.add_argument("--sampling", choices=("off", "equitable"), default="off")
     args = parser.parse_args()
 
     points = make_points(args.points)
     bodies = [orjson.dumps(points[i : i + args.batch]) for i in range(0, len(points), args.batch)]
     singles = [orjson.dumps(p) for p in points[: args.single]]
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    print(f"sampling: {args.sampling}")
 
     with tempfile.TemporaryDirectory() as tmp:
-        base, proc = await start_server(os.path.join(tmp, "server"))
+        base, proc = await start_server(os.path.join(tmp, "server"), args.sampling)
         try:
             await closed_loop(base, bodies[:20], args.concurrency)  # warm-up
-            elapsed, lat = await closed_loop(base, bodies, args.concurrency)
+            elapsed, lat, stored = await closed_loop(base, bodies, args.concurrency)
             batch_rate = args.points / elapsed
             print(
                 f"HTTP, {args.batch}-point batches, {args.concurrency} clients: "
                 f"{batch_rate:,.0f} points/s  ack p50 {pct(lat, 0.5) * 1000:.1f} ms  "
-                f"p99 {pct(lat, 0.99) * 1000:.1f} ms"
+                f"p99 {pct(lat, 0.99) * 1000:.1f} ms  stored {stored / args.points:.1%}"
             )
             half = batch_rate / 2 / args.batch
             lat = await open_loop(base, bodies[: max(50, int(half * 10))], half)
@@ -193,7 +202,7 @@ async def main() -> None:
                 f"HTTP at half that load ({half * args.batch:,.0f} points/s offered): "
                 f"ack p50 {pct(lat, 0.5) * 1000:.1f} ms  p99 {pct(lat, 0.99) * 1000:.1f} ms"
             )
-            elapsed, lat = await closed_loop(base, singles, 64)
+            elapsed, lat, _ = await closed_loop(base, singles, 64)
             print(
                 f"HTTP, single-point requests, 64 clients: {len(singles) / elapsed:,.0f} points/s"
                 f"  ack p50 {pct(lat, 0.5) * 1000:.1f} ms  p99 {pct(lat, 0.99) * 1000:.1f} ms"
