@@ -1,0 +1,160 @@
+"""The demo's HTTP side: posting batches with retries and backoff, and explaining refusals.
+
+Overload answers (429, 5xx gateway) and dropped connections are retried under the batch's
+idempotency key, so a retry never counts twice; any other refusal stops the run with a hint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable
+from urllib.parse import quote
+
+import aiohttp
+import orjson
+
+from .options import TOKEN_ENV, DemoError, DemoOptions
+from .traffic import Point
+
+RETRYABLE = frozenset({429, 502, 503, 504})
+MAX_ATTEMPTS = 30
+
+
+def _error_message(body: bytes) -> str:
+    """The reason in our error shape or Cloudflare's v4 envelope, else the raw text."""
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return body.decode(errors="replace").strip()[:300]
+    if isinstance(data, dict):
+        if isinstance(data.get("error"), str):
+            return str(data["error"])
+        errors = data.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            return str(errors[0].get("message", errors[0]))
+    return body.decode(errors="replace")[:300]
+
+
+class Sender:
+    """Posts batches with bounded concurrency; retries overload answers under the same key."""
+
+    def __init__(self, session: aiohttp.ClientSession, options: DemoOptions, run_id: int) -> None:
+        self._session = session
+        self._options = options
+        self._run_id = run_id
+        self._url = (
+            f"{options.url.rstrip('/')}/v1/accounts/{quote(options.account, safe='')}"
+            f"/datasets/{quote(options.dataset, safe='')}/points"
+        )
+        self._headers = {"Content-Type": "application/json"}
+        if options.token:
+            self._headers["Authorization"] = f"Bearer {options.token}"
+        self.batches = 0
+        self.accepted = self.stored = self.requests = self.retries = 0
+
+    async def send_all(
+        self, batches: Iterable[list[Point]], on_sent: Callable[[], None] | None = None
+    ) -> None:
+        """Send every batch, at most `concurrency` in flight; the first fatal error stops all."""
+        pending: set[asyncio.Task[None]] = set()
+        try:
+            for batch in batches:
+                if len(pending) >= self._options.concurrency:
+                    done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                    for task in done:
+                        task.result()
+                self.batches += 1
+                pending.add(asyncio.create_task(self._send(batch, self.batches, on_sent)))
+            while pending:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    task.result()
+        finally:
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _send(
+        self, batch: list[Point], number: int, on_sent: Callable[[], None] | None
+    ) -> None:
+        # One key per batch of this run: a retry after a lost answer never counts twice,
+        # and a second demo run (a new run id) is not mistaken for a retry of the first.
+        key = f"demo-{self._options.seed}-{self._run_id}-{number}"
+        headers = {**self._headers, "Idempotency-Key": key}
+        body = orjson.dumps(batch)
+        last = ""
+        for attempt in range(MAX_ATTEMPTS):
+            self.requests += 1
+            try:
+                async with self._session.post(self._url, data=body, headers=headers) as response:
+                    payload = await response.read()
+                    status = response.status
+                    retry_after = response.headers.get("Retry-After")
+            except (aiohttp.ClientConnectionError, TimeoutError) as e:
+                self.retries += 1
+                await asyncio.sleep(min(0.5 * 2.0**attempt, 10.0))
+                last = f"{type(e).__name__}: {e}"
+                continue
+            if status == 200:
+                answer = orjson.loads(payload)
+                self.accepted += int(answer.get("accepted", len(batch)))
+                self.stored += int(answer.get("stored", 0))
+                if on_sent is not None:
+                    on_sent()
+                return
+            message = _error_message(payload)
+            if status in RETRYABLE:
+                self.retries += 1
+                await asyncio.sleep(_delay(retry_after, attempt))
+                last = f"{status}: {message}"
+                continue
+            raise DemoError(_explain(status, message, self._options))
+        raise DemoError(f"gave up on a batch after {MAX_ATTEMPTS} attempts (last: {last})")
+
+
+def _delay(retry_after: str | None, attempt: int) -> float:
+    """Retry-After in seconds when the server sent one, else exponential backoff."""
+    if retry_after is not None:
+        try:
+            seconds = float(retry_after)
+            return min(max(seconds, 0.0), 60.0)
+        except ValueError:
+            pass  # an HTTP date: fall back to backoff
+    return min(0.5 * 2.0**attempt, 10.0)
+
+
+def _explain(status: int, message: str, options: DemoOptions) -> str:
+    if status in (401, 403):
+        hint = (
+            f"pass a token with write scope for account {options.account!r} "
+            f"(--token or {TOKEN_ENV})"
+            if not options.token
+            else f"check that the token has write scope ('w' or 'rw') for account "
+            f"{options.account!r} in the server's USAGEHOUSE_TOKENS"
+        )
+        return f"the server refused the write ({status}: {message}); {hint}"
+    if "retention" in message:
+        return f"{message}; lower --days below the server's USAGEHOUSE_RETENTION_DAYS"
+    return f"the server answered {status}: {message}"
+
+
+async def wait_for_server(session: aiohttp.ClientSession, options: DemoOptions) -> None:
+    """GET /health, retrying for up to `options.wait` seconds; DemoError if it never answers."""
+    deadline = time.monotonic() + options.wait
+    url = f"{options.url.rstrip('/')}/health"
+    while True:
+        try:
+            async with session.get(url) as response:
+                if response.status == 200:
+                    return
+                problem = f"GET /health answered {response.status}"
+        except (aiohttp.ClientError, TimeoutError) as e:
+            problem = f"{type(e).__name__}: {e}"
+        if time.monotonic() >= deadline:
+            raise DemoError(
+                f"cannot reach usagehouse at {options.url} ({problem}); start it with "
+                "`usagehouse serve` or point --url at a running server"
+            )
+        await asyncio.sleep(1)
