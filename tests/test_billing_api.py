@@ -208,6 +208,26 @@ async def test_data_older_than_the_meter_is_estimated_with_an_interval(
         await storage.close()
 
 
+async def test_points_without_the_dimension_blob_are_billed_on_an_empty_line(billed):
+    client = await billed()
+    at = ms(REF + timedelta(days=2))
+    await write(
+        client,
+        [{"indexes": ["acme"], "doubles": [1.0], "timestamp": at}] * 2
+        + [{"indexes": ["acme"], "blobs": [None], "doubles": [1.0], "timestamp": at}]
+        + [{"indexes": ["acme"], "blobs": [""], "doubles": [1.0], "timestamp": at}]
+        + points(REF + timedelta(days=2), 5, "/api/list", 1.0),
+    )
+    inv = await invoice(client, REF_MONTH)
+    # same unit price, so the 3 included units go to the first line in dimension order: ""
+    assert summary(inv) == [
+        ("requests", "", "4", "0.10"),
+        ("requests", "/api/list", "5", "0.50"),
+        ("egress", None, "9", "4.50"),
+    ]
+    assert inv["total"] == "5.10"
+
+
 async def test_late_points_for_a_final_month_are_billed_in_the_open_month(billed):
     client = await billed(grace_hours=0)
     this_month = NOW.strftime("%Y-%m")

@@ -21,7 +21,7 @@ from .invoice import DailyUsage, Invoice, Usage, compute_invoice, month_bounds
 from .pricing import Meter, Pricing
 
 Z95 = 1.959963984540054
-Key = tuple[str, str, str]  # meter, customer, dimension ("" = none)
+Key = tuple[str, str, str]  # meter, customer, dimension value ("" on a meter without one)
 
 
 class Ledger:
@@ -31,7 +31,6 @@ class Ledger:
         self._storage = storage
         self._pricing = pricing
         self._grace = timedelta(hours=grace_hours)
-        self._starts: dict[str, int] = {}
         self._db = storage.database
 
     @property
@@ -44,20 +43,28 @@ class Ledger:
 
     async def start(self) -> None:
         """Record when each meter's counters begin (the first start with that meter)."""
+        starts = await self._read_starts()
+        new = [m.name for m in self._pricing.meters if m.name not in starts]
+        if new:
+            await self._storage.insert_columns(
+                schema.METER_STARTS_TABLE,
+                ("meter", "batch"),
+                orjson.dumps([new, [new_batch_id()] * len(new)]),
+            )
+
+    async def _read_starts(self) -> dict[str, int]:
+        """Each meter's first recorded start. Read per invoice, not cached: servers sharing a
+        ClickHouse may record the same new meter at once, and the earliest must win for all."""
         rows = await self._rows(
             f"SELECT meter, min(batch) AS batch FROM {self._db}.{schema.METER_STARTS_TABLE} "
             "GROUP BY meter"
         )
-        self._starts = {r["meter"]: int(r["batch"]) for r in rows}
-        new = [m.name for m in self._pricing.meters if m.name not in self._starts]
-        if new:
-            batch = new_batch_id()
-            await self._storage.insert_columns(
-                schema.METER_STARTS_TABLE,
-                ("meter", "batch"),
-                orjson.dumps([new, [batch] * len(new)]),
-            )
-            self._starts.update(dict.fromkeys(new, batch))
+        return {r["meter"]: int(r["batch"]) for r in rows}
+
+    def _dimension(self, meter: str, value: str) -> str | None:
+        """The invoice line's dimension: None on a meter without one; on a meter with one,
+        the blob's value, "" included (a point without that blob is still billed)."""
+        return value if self._pricing.meter(meter).dimension else None
 
     def finalized(self, month: str, now: float) -> bool:
         """A month is final once it ended more than the grace period ago (see counters.py)."""
@@ -73,14 +80,18 @@ class Ledger:
         quantities: dict[Key, list[Usage]] = defaultdict(list)
         daily: dict[tuple[str, str, str, str], Decimal] = defaultdict(Decimal)
         await self._exact(account_id, window, customer, quantities, daily)
+        starts = await self._read_starts()
         for meter in self._pricing.meters:
-            await self._estimated(account_id, meter, window, customer, quantities, daily)
+            if meter.name in starts:
+                await self._estimated(
+                    account_id, meter, starts[meter.name], window, customer, quantities, daily
+                )
         customers = sorted({c for _, c, _ in quantities} | ({customer} if customer else set()))
         result = []
         for name in customers:
             usage = [u for (_, c, _), parts in quantities.items() if c == name for u in parts]
             days = [
-                DailyUsage(day, meter, dim or None, q)
+                DailyUsage(day, meter, self._dimension(meter, dim), q)
                 for (meter, c, dim, day), q in sorted(daily.items(), key=lambda kv: kv[0][3])
                 if c == name
             ]
@@ -116,7 +127,7 @@ class Ledger:
             amount = Decimal(int(r["n"])) if meter.double_column is None else _dec(r["t"])
             dim = r["dimension"] if meter.dimension else ""
             quantities[(meter.name, r["customer"], dim)].append(
-                Usage(meter.name, dim or None, amount, exact=True)
+                Usage(meter.name, self._dimension(meter.name, dim), amount, exact=True)
             )
             daily[(meter.name, r["customer"], dim, r["day"])] += amount
 
@@ -124,14 +135,12 @@ class Ledger:
         self,
         account_id: str,
         meter: Meter,
+        started: int,
         window: tuple[int, int],
         customer: str | None,
         quantities: dict[Key, list[Usage]],
         daily: dict[tuple[str, str, str, str], Decimal],
     ) -> None:
-        started = self._starts.get(meter.name)
-        if started is None:
-            return
         y = f"toFloat64({meter.double_column})" if meter.double_column else "1"
         w = "toFloat64(_sample_interval)"
         where = (
@@ -163,7 +172,7 @@ class Ledger:
             quantities[(meter.name, name, dim)].append(
                 Usage(
                     meter.name,
-                    dim or None,
+                    self._dimension(meter.name, dim),
                     _dec(q),
                     exact=False,
                     lower=_dec(lower),
