@@ -1,4 +1,4 @@
-"""The `usagehouse` command: serve (more subcommands arrive with their issues)."""
+"""The `usagehouse` command: serve, plus the demo, sql, bill and translate subcommands."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from .config import ConfigError, load_settings
+from .errors import AppError
 from .console import add_console_commands
 from .demo import add_demo_command
 
@@ -81,4 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as e:
         print(f"usagehouse: configuration error: {e}", file=sys.stderr)
         return 2
+    except AppError as e:  # e.g. the ClickHouse server in USAGEHOUSE_STORAGE is unreachable
+        print(f"usagehouse: cannot start: {e.message}", file=sys.stderr)
+        return 1
     return result

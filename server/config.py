@@ -61,6 +61,11 @@ class Settings:
                 low = f.metadata.get("min", 1e-9)
                 if value < low or (f.name == "port" and value > 65535):
                     raise ConfigError(f"{env_name(f.name)}={value!r} is out of range")
+        if "://" in self.storage and not self.is_remote_storage:
+            raise ConfigError(
+                f"USAGEHOUSE_STORAGE={self.storage!r} is invalid: expected a directory or "
+                "http(s)://user:pass@host:port/database"
+            )
 
     @property
     def is_loopback(self) -> bool:

@@ -132,3 +132,24 @@ async def test_non_loopback_without_tokens_exits_with_a_clear_message(tmp_path):
     _, err = await proc.communicate()
     assert proc.returncode == 2
     assert b"without USAGEHOUSE_TOKENS" in err
+
+
+async def test_unreachable_clickhouse_exits_with_a_one_line_reason(tmp_path):
+    nobody_listens = "http://default:@127.0.0.1:9/db"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "server",
+        "serve",
+        "--port",
+        "0",
+        "--storage",
+        nobody_listens,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={k: v for k, v in os.environ.items() if not k.startswith("USAGEHOUSE_")},
+    )
+    _, err = await proc.communicate()
+    assert proc.returncode == 1
+    assert b"usagehouse: cannot start: cannot reach ClickHouse at 127.0.0.1" in err
+    assert b"Traceback" not in err

@@ -59,6 +59,7 @@ def test_flags_override_environment():
         ("USAGEHOUSE_RETENTION_DAYS", "0", "USAGEHOUSE_RETENTION_DAYS=0 is out of range"),
         ("USAGEHOUSE_SQL_TIMEOUT_S", "-1", "USAGEHOUSE_SQL_TIMEOUT_S=-1.0 is out of range"),
         ("USAGEHOUSE_SAMPLE_TOTAL_BUDGET", "lots", "USAGEHOUSE_SAMPLE_TOTAL_BUDGET='lots'"),
+        ("USAGEHOUSE_STORAGE", "clickhouse://ch:9000/db", "expected a directory or http(s)://"),
     ],
 )
 def test_invalid_values_fail_naming_the_variable(var, value, message):
