@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from .config import ConfigError, load_settings
-from .errors import AppError
 from .console import add_console_commands
 from .demo import add_demo_command
+from .errors import AppError
 
 
 def tune_gc() -> None:

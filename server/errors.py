@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 import orjson
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 log = logging.getLogger(__name__)
 
@@ -136,9 +137,15 @@ def error_response(
     )
 
 
+def _client_gone(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Turn AppError and HTTPException into the error shape; anything else is a logged 500."""
+    """Turn AppError, HTTPException and unreadable bodies into the error shape; anything else
+    is a logged 500."""
     try:
         return await handler(request)
     except AppError as e:
@@ -151,6 +158,18 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         message = e.text if e.text and not e.text.startswith(f"{e.status}:") else e.reason
         headers = {k: v for k, v in e.headers.items() if k in ("Allow", "Retry-After")}
         return error_response(request, e.status, code, message, headers=headers)
-    except Exception:
+    except web.RequestPayloadError as e:
+        # aiohttp could not decode the body (a corrupt gzip/deflate/zstd Content-Encoding, a
+        # broken chunk): the client's mistake, whichever route was reading it.
+        cause = e.__cause__
+        reason = cause.message if isinstance(cause, HttpProcessingError) else str(e)
+        message = f"cannot read the request body: {' '.join(reason.split())}"
+        return error_response(request, 400, "bad_request", message)
+    except Exception as e:
+        if isinstance(e, ConnectionResetError) and _client_gone(request):
+            # The client hung up mid-request (e.g. while sending the body): nobody will read an
+            # answer, and it is no server fault, so no traceback.
+            log.debug("client disconnected during %s %s", request.method, request.path)
+            return error_response(request, 400, "client_disconnected", "client disconnected")
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(request, 500, "internal_error", "internal server error")

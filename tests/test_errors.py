@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from aiohttp import web
 
 from server.app import create_app
 
@@ -112,3 +115,37 @@ async def test_every_route_is_in_the_openapi_document(client):
         if route.method == "HEAD" or path.endswith("/"):
             continue
         assert route.method.lower() in spec["paths"].get(path, {}), (route.method, path)
+
+
+@pytest.mark.parametrize("path", [WRITE, SQL, "/grafana/json/query"])
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+async def test_a_body_that_does_not_decode_as_its_content_encoding_is_a_400(
+    client, caplog, path, encoding
+):
+    resp = await client.post(path, data=b"SELECT 1", headers={"Content-Encoding": encoding})
+    assert resp.status == 400
+    assert f"cannot read the request body: Can not decode content-encoding: {encoding}" in (
+        await resp.text()
+    )
+    assert "unhandled error" not in caplog.text
+
+
+async def test_a_client_hanging_up_mid_body_is_not_logged_as_a_server_error(
+    make_settings, storage, caplog
+):
+    # A plain AppRunner, as `usagehouse serve` runs (the test server cancels handlers instead).
+    runner = web.AppRunner(create_app(make_settings(), storage=storage))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        _, writer = await asyncio.open_connection(*runner.addresses[0][:2])
+        writer.write(f"POST {WRITE} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n[".encode())
+        await writer.drain()
+        await asyncio.sleep(0.1)
+        writer.close()
+        await writer.wait_closed()
+        await asyncio.sleep(0.2)
+    finally:
+        await runner.cleanup()
+    assert "unhandled error" not in caplog.text

@@ -147,6 +147,29 @@ async def test_rejected_sql_is_422_one_line_plain_text(loaded, text):
     assert body and "\n" not in body
 
 
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("SELECT intDiv(1, 0)", "Division by zero"),
+        (
+            "SELECT blob1 FROM usage_indexed_by_customer_id GROUP BY blob2",
+            "is not under aggregate function and not in GROUP BY keys",
+        ),
+        ("SELECT toDateTime(blob1) FROM usage_indexed_by_customer_id", "Cannot parse DateTime"),
+        ("SELECT -- nothing", "SELECT needs at least one expression"),
+        ("SELECT 1e400", "invalid number 1e400"),
+        ("SELECT now() - INTERVAL 'x' DAY", "needs a whole number"),
+    ],
+)
+async def test_sql_errors_name_the_mistake_not_the_translated_statement(loaded, text, reason):
+    resp = await sql(loaded, text)
+    assert resp.status == 422
+    body = await resp.text()
+    assert reason in body
+    for internal in ("SETTINGS", "usagehouse.points", "account_id", "__table", ACCOUNT):
+        assert internal not in body, body
+
+
 @pytest.mark.parametrize(("body", "params"), [(b"", {}), (b"  ", {}), (b"\xff\xfe", {})])
 async def test_missing_or_undecodable_sql_is_400(loaded, body, params):
     resp = await loaded.post(SQL_URL, data=body, params=params)

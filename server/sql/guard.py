@@ -8,12 +8,14 @@ limits (`limits.py`) are the next layers behind this one.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable
 from typing import Final, NoReturn
 
 from sqlglot import exp
 
-from server.errors import SqlRejected
+from server.errors import SqlError, SqlRejected
 from server.sql import functions
 
 #: Deeper trees than this are refused before the recursive rewrites and the generator see them.
@@ -234,6 +236,42 @@ def _check_data_type(node: exp.Expr) -> None:
         _reject(f"the type {node.sql(dialect='clickhouse')}", node)
 
 
+def _check_select(node: exp.Expr) -> None:
+    # sqlglot accepts `SELECT` alone (also `SELECT -- comment`); ClickHouse would then report a
+    # syntax error in the SETTINGS clause the storage layer appends, which the user never wrote.
+    if not node.expressions:
+        raise SqlError(
+            "SELECT needs at least one expression, e.g. SELECT count()", **_position(node)
+        )
+
+
+def _check_literal(node: exp.Expr) -> None:
+    # ClickHouse cannot parse a number that overflows Float64 (`1e400`) or lacks its exponent
+    # (`1e`), and blames the SETTINGS clause after it; name the number instead.
+    if node.is_string:
+        return
+    try:
+        finite = math.isfinite(float(node.this))
+    except ValueError:
+        finite = False
+    if not finite:
+        raise SqlError(f"invalid number {node.this[:40]}", **_position(node))
+
+
+_INTERVAL_COUNT: Final = re.compile(r"-?[0-9]+")
+
+
+def _check_interval(node: exp.Expr) -> None:
+    # ClickHouse parses `INTERVAL 'x' DAY` as a syntax error in the SETTINGS clause after it.
+    count = node.this
+    if isinstance(count, exp.Literal) and count.is_string:
+        if not _INTERVAL_COUNT.fullmatch(count.this):
+            raise SqlError(
+                f"INTERVAL {count.this[:40]!r} needs a whole number, e.g. INTERVAL '1' DAY",
+                **_position(node),
+            )
+
+
 def _check_cte(node: exp.Expr) -> None:
     if not isinstance(node.this, exp.Query):
         _reject(ARG_NAMES["scalar"], node)
@@ -252,4 +290,7 @@ CHECKS: Final[dict[type[exp.Expr], Callable[[exp.Expr], None]]] = {
     exp.Var: _check_var,
     exp.DataType: _check_data_type,
     exp.CTE: _check_cte,
+    exp.Select: _check_select,
+    exp.Literal: _check_literal,
+    exp.Interval: _check_interval,
 }

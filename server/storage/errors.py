@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import re
 
-from ..errors import AppError, QueryLimit, QueryTimeout, SqlError, SqlRejected
+from ..errors import AppError, QueryLimit, QueryTimeout, SqlError, SqlRejected, StorageUnavailable
 
 # https://github.com/ClickHouse/ClickHouse/blob/master/src/Common/ErrorCodes.cpp
-TIMEOUT_CODES = {159, 160, 209, 210}  # TIMEOUT_EXCEEDED, TOO_SLOW, SOCKET_TIMEOUT, NETWORK_ERROR
+TIMEOUT_CODES = {159, 160}  # TIMEOUT_EXCEEDED, TOO_SLOW
+# SOCKET_TIMEOUT, NETWORK_ERROR, TOO_MANY_SIMULTANEOUS_QUERIES: the server is in trouble
+UNAVAILABLE_CODES = {209, 210, 202}
 LIMIT_CODES = {158, 241, 307, 396, 131, 306}  # TOO_MANY_ROWS, MEMORY_LIMIT, TOO_MANY_BYTES, ...
 READONLY_CODES = {164, 497}  # READONLY, ACCESS_DENIED
 
 _CODE = re.compile(r"Code:\s*(\d+)\.\s*(?:DB::Exception:\s*)?(.*)", re.S)
 _NOISE = re.compile(r"\s*\((?:version [^)]*|[A-Z_]+)\)\s*$")
+#: ClickHouse often ends a message with the statement it ran ("In scope SELECT ...", "In query
+#: ...", "while executing 'FUNCTION ...'"): the translation, with the account-scoped subquery
+#: and the SETTINGS the storage layer appends. The user wrote none of it, so it is cut off.
+_STATEMENT = re.compile(r"[.:]?\s+(?:In scope|In query|while executing)\s.*$", re.S)
 
 
 def parse_error(text: str) -> tuple[int | None, str]:
@@ -22,6 +28,7 @@ def parse_error(text: str) -> tuple[int | None, str]:
         return None, text.strip().splitlines()[0] if text.strip() else "ClickHouse error"
     message = match.group(2).strip().splitlines()[0]
     message = message.split(". Stack trace")[0]
+    message = _STATEMENT.sub("", message)
     while True:
         stripped = _NOISE.sub("", message)
         if stripped == message:
@@ -35,6 +42,8 @@ def query_error(text: str) -> AppError:
     code, message = parse_error(text)
     if code in TIMEOUT_CODES:
         return QueryTimeout(f"query exceeded the time limit: {message}")
+    if code in UNAVAILABLE_CODES:
+        return StorageUnavailable(f"ClickHouse is unavailable: {message}")
     if code in LIMIT_CODES:
         return QueryLimit(f"query exceeded a resource limit: {message}")
     if code in READONLY_CODES:

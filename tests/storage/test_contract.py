@@ -10,6 +10,7 @@ import pytest
 
 from server.errors import QueryTimeout, SqlError, SqlRejected, StorageUnavailable
 from server.storage import InsertBatch, Storage, schema
+from server.storage.errors import query_error
 from server.storage.remote import RemoteStorage, parse_url
 from tests.conftest import REMOTE_URL_ENV, remote_url_or_skip
 from tests.helpers import rows
@@ -169,3 +170,36 @@ async def test_failed_query_output_never_reaches_the_next_query(backend):
                 {"max_result_rows": 1000, "result_overflow_mode": "throw"},
             )
         assert await backend.query("SELECT 1 AS x", "JSONEachRow") == b'{"x":1}\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "message"),
+    [
+        (
+            "Code: 159. DB::Exception: Timeout exceeded: elapsed 5.1 seconds. (TIMEOUT_EXCEEDED)",
+            QueryTimeout,
+            "query exceeded the time limit: Timeout exceeded: elapsed 5.1 seconds.",
+        ),
+        (
+            "Code: 210. DB::Exception: Connection refused (ch-2:9000). (NETWORK_ERROR)",
+            StorageUnavailable,
+            "ClickHouse is unavailable: Connection refused (ch-2:9000).",
+        ),
+        (
+            "Code: 202. DB::Exception: Too many simultaneous queries. Maximum: 100. "
+            "(TOO_MANY_SIMULTANEOUS_QUERIES) (version 25.8.1.1)",
+            StorageUnavailable,
+            "ClickHouse is unavailable: Too many simultaneous queries. Maximum: 100.",
+        ),
+        (
+            "Code: 47. DB::Exception: Unknown expression identifier `x`. In scope SELECT x FROM "
+            "(SELECT ... WHERE account_id = 'acct') SETTINGS readonly = 2. (UNKNOWN_IDENTIFIER)",
+            SqlError,
+            "Unknown expression identifier `x`",
+        ),
+    ],
+)
+def test_clickhouse_errors_map_to_the_right_status(text, kind, message):
+    error = query_error(text)
+    assert type(error) is kind
+    assert error.message == message

@@ -197,6 +197,23 @@ SELECT 'abc;
 # error: sql_error
  ;
 
+# title: a SELECT without expressions is a sql_error, not ClickHouse's syntax error
+# error: sql_error
+SELECT -- nothing selected
+;
+
+# title: a number that overflows Float64 is a sql_error
+# error: sql_error
+SELECT 1e400;
+
+# title: a number without its exponent is a sql_error
+# error: sql_error
+SELECT 1e;
+
+# title: an INTERVAL whose quoted count is not a whole number is a sql_error
+# error: sql_error
+SELECT now() - INTERVAL 'x' DAY;
+
 # title: comments are dropped from the output
 SELECT /* a comment */ 1 -- trailing
 ;
