@@ -12,7 +12,7 @@ the directory so that each has exactly one owning process. For the four recipe q
   session in this process (on the original).
 
 Each figure is the median of `--runs` rounds after a warm-up; both answers must hold the same
-rows. Then translation time: warm cache, cold (`translate.cache_clear()` before each call) and
+rows. Then translation time: warm cache, cold (the translation cache cleared before each call) and
 cold including the per-dataset subquery cache.
 
     python benchmarks/query.py [--points 10000000] [--runs 9]
@@ -200,6 +200,7 @@ def start_server(data_dir: str) -> tuple[int, subprocess.Popen[bytes]]:
 def translation_times(queries: dict[str, str]) -> tuple[float, float, float]:
     """Median microseconds per translate() call over the recipe queries: warm cache, cold
     (translate's own cache cleared), and cold with the scoped-subquery cache cleared too."""
+    from server import sql
     from server.sql import scope, translate
 
     def cold_us(clear: Callable[[], None], text: str) -> float:
@@ -212,7 +213,7 @@ def translation_times(queries: dict[str, str]) -> tuple[float, float, float]:
         return statistics.median(samples) * 1e6
 
     def clear_all() -> None:
-        translate.cache_clear()
+        sql._cached.cache_clear()
         scope._scoped_sql.cache_clear()
 
     warm, cold, coldest = [], [], []
@@ -223,7 +224,7 @@ def translation_times(queries: dict[str, str]) -> tuple[float, float, float]:
         for _ in range(n):
             translate(text, account_id=ACCOUNT, database=DATABASE)
         warm.append((time.perf_counter() - started) / n * 1e6)
-        cold.append(cold_us(translate.cache_clear, text))
+        cold.append(cold_us(sql._cached.cache_clear, text))
         coldest.append(cold_us(clear_all, text))
     return statistics.median(warm), statistics.median(cold), statistics.median(coldest)
 
