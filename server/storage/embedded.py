@@ -44,6 +44,7 @@ class EmbeddedStorage:
         self._session = session
         self._executor = executor
         self._closed = False
+        self._broken = False
 
     @classmethod
     async def open(cls, path: str, retention_days: int) -> EmbeddedStorage:
@@ -70,6 +71,10 @@ class EmbeddedStorage:
     async def _run(self, fn: Any, *args: Any) -> Any:
         if self._closed:
             raise StorageUnavailable("storage is closed")
+        if self._broken:
+            raise StorageUnavailable(
+                "embedded storage did not recover from a failed query; restart the server"
+            )
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
     def _insert_sync(self, sql: str, data: bytes) -> None:
@@ -104,9 +109,16 @@ class EmbeddedStorage:
         (reproduced with max_result_rows overflows), which could leak one account's rows into
         another's answer. Flush it with probe queries until a probe answers cleanly."""
         for _ in range(DRAIN_ATTEMPTS):
-            if self._session.query("SELECT 1", "TabSeparated").bytes() == b"1\n":
-                return
-        raise RuntimeError("embedded storage session did not recover after a failed query")
+            try:
+                if self._session.query("SELECT 1", "TabSeparated").bytes() == b"1\n":
+                    return
+            except Exception:
+                continue
+        # Serving on could hand leftover rows to the next caller: refuse everything instead.
+        self._broken = True
+        raise StorageUnavailable(
+            "embedded storage did not recover from a failed query; restart the server"
+        )
 
     async def query(
         self, sql: str, fmt: str = "JSON", settings: QuerySettings | None = None
@@ -119,9 +131,18 @@ class EmbeddedStorage:
             raise query_error(str(e)) from e
         return data
 
+    def _command_sync(self, sql: str) -> None:
+        try:
+            self._session.query(sql, "TabSeparated")
+        except Exception:
+            self._drain()
+            raise
+
     async def command(self, sql: str) -> None:
         try:
-            await self._run(self._session.query, sql, "TabSeparated")
+            await self._run(self._command_sync, sql)
+        except AppError:
+            raise
         except Exception as e:
             raise StorageUnavailable(f"storage command failed: {e}") from e
 
