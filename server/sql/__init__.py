@@ -1,7 +1,8 @@
 """WAE SQL to ClickHouse SQL: parse, allow-list, rewrite to WAE semantics, scope to the account.
 
 `translate()` is the one entry point (cached); sqlglot's exceptions are translated into
-`SqlError` here and nowhere else. `query_settings()` gives the settings every query runs with.
+`SqlError` here (and in `macros.py`, for the Grafana text it parses before translation).
+`query_settings()` gives the settings every query runs with.
 """
 
 from __future__ import annotations

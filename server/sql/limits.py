@@ -11,7 +11,8 @@ from typing import Final
 
 #: `readonly=2`: reads only, but settings may still be sent with the query (readonly=1 would make
 #: ClickHouse refuse the other settings in this dict when they arrive in the same request).
-#: User SQL cannot change settings: `guard.py` rejects SETTINGS and the SET statement.
+#: User SQL cannot change settings: `guard.py` rejects SETTINGS, `parse.py` any statement but a
+#: query (SET included).
 READONLY: Final = 2
 QUERY_TIMEZONE: Final = "Etc/UTC"
 

@@ -142,11 +142,15 @@ def filter_datasets(text: str, condition: str) -> str:
     position.
     """
     try:
+        where = parse_one(f"SELECT * FROM _ WHERE {condition}", dialect=parse.DIALECT)
+    except (ParseError, TokenError) as e:
+        # Never fall back to unfiltered rows: a dashboard would show data it asked to exclude.
+        raise SqlError(f"ad hoc filters cannot be applied: {condition[:100]}") from e
+    try:
         tokens = parse.tokenize(text)
         if show.is_show(tokens):
             return text
         tree = parse.parse(tokens, text)
-        where = parse_one(f"SELECT * FROM _ WHERE {condition}", dialect=parse.DIALECT)
     except (ParseError, TokenError, AppError):
         return text
     cte_names = {cte.alias for cte in tree.find_all(exp.CTE)}

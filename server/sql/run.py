@@ -18,8 +18,8 @@ CONTENT_TYPES = {
     "JSONEachRow": "application/x-ndjson",
     "TabSeparated": "text/tab-separated-values; charset=utf-8",
 }
-# Top-level keys of ClickHouse's JSON format are indented by one tab; data fields by three.
 INLINE_TRANSLATE_CHARS = 2_000
+# Top-level keys of ClickHouse's JSON format are indented by one tab; data fields by three.
 _ROWS_TAIL = re.compile(rb'\n\t"rows": (\d+)\n}\n?$')
 
 
