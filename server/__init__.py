@@ -1,0 +1,1 @@
+"""Usagehouse: a self-hosted Workers Analytics Engine (write API, SQL API, Grafana, billing)."""

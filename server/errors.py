@@ -49,10 +49,6 @@ class Forbidden(AppError):
     status, code = 403, "forbidden"
 
 
-class Conflict(AppError):
-    status, code = 409, "conflict"
-
-
 class SqlError(AppError):
     """Unparseable or unsupported SQL; WAE answers 422."""
 

@@ -1,12 +1,12 @@
 """Usage-based billing: a pricing file, and invoices computed from usage quantities.
 
-A pure core: nothing here touches storage or aiohttp. Storage supplies `Usage` rows per
-customer and month (see `invoice.month_bounds` for the [start, end) to query).
+`pricing`, `invoice` and `export` are a pure core (no storage, no aiohttp); `counters` turns
+ingested points into exact counter rows, and `ledger` reads storage to price a month.
 """
 
 from __future__ import annotations
 
-from .export import CSV_COLUMNS, invoice_to_dict, invoices_to_csv
+from .export import invoice_to_dict, invoices_to_csv
 from .invoice import (
     DailyUsage,
     Invoice,
@@ -14,13 +14,11 @@ from .invoice import (
     TierCharge,
     Usage,
     compute_invoice,
-    minor_units,
     month_bounds,
 )
 from .pricing import Meter, Pricing, Tier, load_pricing, parse_pricing
 
 __all__ = [
-    "CSV_COLUMNS",
     "DailyUsage",
     "Invoice",
     "InvoiceLine",
@@ -33,7 +31,6 @@ __all__ = [
     "invoice_to_dict",
     "invoices_to_csv",
     "load_pricing",
-    "minor_units",
     "month_bounds",
     "parse_pricing",
 ]

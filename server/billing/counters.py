@@ -59,9 +59,6 @@ class Counters:
             month_start = (month_start - timedelta(days=1)).replace(day=1)
         return int(month_start.timestamp())
 
-    def meters_for(self, dataset: str) -> list[Meter]:
-        return self._by_dataset.get(dataset, [])
-
     def rows(
         self,
         dataset: str,

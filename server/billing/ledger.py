@@ -15,8 +15,7 @@ from typing import Any
 
 import orjson
 
-from ..ingest.writer import new_batch_id
-from ..storage import Storage, schema, sql_string
+from ..storage import Storage, new_batch_id, schema, sql_string
 from .invoice import DailyUsage, Invoice, Usage, compute_invoice, month_bounds
 from .pricing import Meter, Pricing
 

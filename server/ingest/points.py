@@ -16,6 +16,8 @@ from ..errors import BadRequest, InvalidDataPoint
 
 # WAE limits (workerd analytics-engine-impl.h); messages copied verbatim, stray ")" included.
 LIMITS = {"indexes": 1, "index_bytes": 96, "blobs": 20, "blob_bytes": 16_000, "doubles": 20}
+# The same limits as plain names: `validate` reads them once per point in the hot loop.
+MAX_INDEXES, MAX_INDEX_BYTES, MAX_BLOBS, MAX_BLOB_BYTES, MAX_DOUBLES = LIMITS.values()
 MESSAGES = {
     "indexes": "writeDataPoint(): Maximum of 1 indexes supported.",
     "index_bytes": "writeDataPoint(): Size of indexes[0] exceeds 96 bytes).",
@@ -125,13 +127,14 @@ def validate(items: list[object], now_s: int, retention_days: int) -> Points:
         if idx is not None:
             if type(idx) is not list:
                 raise _fail(position, "indexes must be an array")
-            if len(idx) > 1:
+            if len(idx) > MAX_INDEXES:
                 raise _fail(position, MESSAGES["indexes"])
             if idx and idx[0] is not None:
                 index = idx[0]
                 if type(index) is not str:
                     raise _fail(position, "indexes[0] must be a string or null")
-                if len(index) > 24 and len(index.encode()) > 96:
+                # a UTF-8 character is at most 4 bytes: short strings skip the encode
+                if len(index) > MAX_INDEX_BYTES // 4 and len(index.encode()) > MAX_INDEX_BYTES:
                     raise _fail(position, MESSAGES["index_bytes"])
 
         blobs = point.get("blobs")
@@ -140,7 +143,7 @@ def validate(items: list[object], now_s: int, retention_days: int) -> Points:
         elif type(blobs) is not list:
             raise _fail(position, "blobs must be an array")
         elif blobs:
-            if len(blobs) > 20:
+            if len(blobs) > MAX_BLOBS:
                 raise _fail(position, MESSAGES["blobs"])
             size = 0
             for blob in blobs:
@@ -148,7 +151,7 @@ def validate(items: list[object], now_s: int, retention_days: int) -> Points:
                     size += len(blob) if blob.isascii() else len(blob.encode())
                 elif blob is not None:
                     raise _fail(position, "blobs must be strings or null")
-            if size > 16_000:
+            if size > MAX_BLOB_BYTES:
                 raise _fail(position, MESSAGES["blob_bytes"])
 
         doubles = point.get("doubles")
@@ -157,7 +160,7 @@ def validate(items: list[object], now_s: int, retention_days: int) -> Points:
         elif type(doubles) is not list:
             raise _fail(position, "doubles must be an array")
         elif doubles:
-            if len(doubles) > 20:
+            if len(doubles) > MAX_DOUBLES:
                 raise _fail(position, MESSAGES["doubles"])
             for value in doubles:
                 # orjson never yields NaN or Infinity, so a number here is finite.

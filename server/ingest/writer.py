@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -20,19 +19,10 @@ import orjson
 from ..billing.counters import CounterRows
 from ..errors import AppError, Overloaded, StorageUnavailable
 from ..metrics import Metrics
-from ..storage import InsertBatch, Storage, schema
+from ..storage import InsertBatch, Storage, new_batch_id, schema
 from .idempotency import COUNTER_ROWS
 
 log = logging.getLogger(__name__)
-
-
-def new_batch_id() -> int:
-    """Roughly time-ordered 63-bit id, unique across servers (so a minmax index finds it)."""
-    return (time.time_ns() // 1000) * 1024 + secrets.randbits(10)
-
-
-def _loop() -> asyncio.AbstractEventLoop:
-    return asyncio.get_running_loop()
 
 
 @dataclass(slots=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -16,6 +18,11 @@ QuerySettings = Mapping[str, int | float | str]
 def sql_string(value: str) -> str:
     """A ClickHouse string literal for our own internal queries (user SQL goes through sql/)."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def new_batch_id() -> int:
+    """Roughly time-ordered 63-bit id, unique across servers (so a minmax index finds it)."""
+    return (time.time_ns() // 1000) * 1024 + secrets.randbits(10)
 
 
 @dataclass(frozen=True, slots=True)
