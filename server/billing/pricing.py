@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..config import ConfigError
 
-# Same rule as ingest's DATASET_NAME; repeated so the billing core stays import-light.
+# Same rule as ingest.points.DATASET_NAME, repeated: ingest imports billing (no cycle).
 DATASET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")
 METER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
 MEASURE = re.compile(r"count|sum\((double(?:[1-9]|1[0-9]|20))\)")

@@ -19,12 +19,10 @@ from sqlglot import exp
 from sqlglot.tokenizer_core import Token, TokenType
 
 from server.errors import SqlRejected
+from server.sql.limits import QUERY_TIMEZONE as TIMEZONE
 from server.sql.parse import DIALECT
 from server.sql.translation import Translation, output_format
 from server.storage.schema import TABLE
-
-#: The zone every query runs in (limits.query_settings sets `session_timezone` to it).
-TIMEZONE: Final = "Etc/UTC"
 
 
 def _tables(account_id: str, database: str) -> str:
