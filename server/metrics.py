@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter as Tally
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import HistogramMetricFamily
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
+
+from .errors import AppError
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 BATCH_BUCKETS = (1, 10, 100, 1_000, 5_000, 10_000, 50_000, 100_000, 500_000)
@@ -75,6 +79,19 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=registry,
         )
+
+    @contextmanager
+    def timed_sql(self) -> Iterator[None]:
+        """Observe one user query's latency, labelled "ok" or by its error code."""
+        started = time.perf_counter()
+        outcome = "ok"
+        try:
+            yield
+        except AppError as e:
+            outcome = e.code
+            raise
+        finally:
+            self.sql_query_duration_seconds.labels(outcome).observe(time.perf_counter() - started)
 
 
 def _le(bound: float) -> str:

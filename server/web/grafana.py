@@ -6,13 +6,11 @@ The account is the bearer token's (scope r). In local-dev mode (no USAGEHOUSE_TO
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable
 
 import orjson
 from aiohttp import web
 
-from ..errors import AppError
 from ..grafana.datasource import JsonDatasource
 from ..grafana.frames import Table, table_of
 from ..grafana.protocol import Json, load
@@ -35,18 +33,9 @@ def _datasource(request: web.Request, account_id: str) -> JsonDatasource:
     app = request.app
 
     async def run(text: str) -> Table:
-        started = time.perf_counter()
-        outcome = "ok"
-        try:
+        with app[METRICS].timed_sql():
             result = await run_query(
                 app[STORAGE], app[SETTINGS], text, account_id=account_id, quote_64bit_integers=False
-            )
-        except AppError as e:
-            outcome = e.code
-            raise
-        finally:
-            app[METRICS].sql_query_duration_seconds.labels(outcome).observe(
-                time.perf_counter() - started
             )
         return table_of(result.body)
 

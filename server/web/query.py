@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-import time
-
 from aiohttp import web
 
-from ..errors import AppError, BadRequest
+from ..errors import BadRequest
 from ..sql.run import run_query
 from .keys import AUTH, METRICS, SETTINGS, STORAGE
 
@@ -18,7 +16,10 @@ async def _sql_text(request: web.Request) -> str:
     body = await request.read()
     if len(body) > MAX_SQL_BYTES:
         raise BadRequest(f"SQL text is larger than {MAX_SQL_BYTES} bytes")
-    text = body.decode("utf-8", errors="strict") if body.strip() else ""
+    try:
+        text = body.decode("utf-8", errors="strict") if body.strip() else ""
+    except UnicodeDecodeError:
+        raise BadRequest("SQL text must be UTF-8") from None
     if not text:
         # ClickHouse-style clients (and Cloudflare's legacy docs) pass the SQL as ?query=.
         text = request.query.get("query", "")
@@ -30,26 +31,14 @@ async def _sql_text(request: web.Request) -> str:
 async def sql(request: web.Request) -> web.Response:
     account_id = request.match_info["account_id"]
     request.app[AUTH].authorize(request.headers.get("Authorization"), account_id, "r")
-    try:
-        text = await _sql_text(request)
-    except UnicodeDecodeError:
-        raise BadRequest("SQL text must be UTF-8") from None
+    text = await _sql_text(request)
     quote = request.query.get("output_format_json_quote_64bit_integers", "1") != "0"
-    started = time.perf_counter()
-    outcome = "ok"
-    try:
+    with request.app[METRICS].timed_sql():
         result = await run_query(
             request.app[STORAGE],
             request.app[SETTINGS],
             text,
             account_id=account_id,
             quote_64bit_integers=quote,
-        )
-    except AppError as e:
-        outcome = e.code
-        raise
-    finally:
-        request.app[METRICS].sql_query_duration_seconds.labels(outcome).observe(
-            time.perf_counter() - started
         )
     return web.Response(body=result.body, headers={"Content-Type": result.content_type})
