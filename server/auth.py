@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass
 
 from .config import ConfigError
@@ -74,3 +75,15 @@ class Authenticator:
         if scope not in principal.scopes:
             raise Forbidden(f"this token lacks the {scope!r} scope")
         return principal.account_id
+
+
+def check_metrics_token(expected: str, authorization: str | None) -> None:
+    """/metrics is open unless USAGEHOUSE_METRICS_TOKEN is set; then it needs that bearer token
+    (its labels name every account's datasets, so multi-tenant servers should set one)."""
+    if not expected:
+        return
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        _digest(token.strip()), _digest(expected)
+    ):
+        raise Unauthorized("/metrics needs Authorization: Bearer <USAGEHOUSE_METRICS_TOKEN>")

@@ -32,6 +32,7 @@ class Settings:
     port: int = field(default=8787, metadata={"min": 0})
     storage: str = "./usagehouse-data"
     tokens: str = field(default="", repr=False)
+    metrics_token: str = field(default="", repr=False)
     sampling: str = field(default="equitable", metadata=_choice("equitable", "off"))
     sample_index_budget: float = 100.0
     sample_total_budget: float = 20_000.0

@@ -17,13 +17,21 @@ from .errors import AppError
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 BATCH_BUCKETS = (1, 10, 100, 1_000, 5_000, 10_000, 50_000, 100_000, 500_000)
 INTERVAL_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 10_000, 100_000)
+# Clients choose dataset names: past this many, new ones share one label so that writing to
+# endless distinct datasets cannot grow the scrape (and the server's memory) without bound.
+MAX_DATASET_LABELS = 1_000
+OTHER_DATASETS = "_other"
 
 
 class Metrics:
     """The server's metrics; names carry their unit, as client_python recommends."""
 
-    def __init__(self, registry: CollectorRegistry) -> None:
+    def __init__(
+        self, registry: CollectorRegistry, max_dataset_labels: int = MAX_DATASET_LABELS
+    ) -> None:
         self.registry = registry
+        self._datasets: set[str] = set()
+        self._max_datasets = max_dataset_labels
         self.ingest_points_accepted_total = Counter(
             "usagehouse_ingest_points_accepted_total",
             "Data points accepted by the write API (before sampling).",
@@ -79,6 +87,15 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=registry,
         )
+
+    def dataset_label(self, dataset: str) -> str:
+        """The `dataset` label for a dataset: its name, or `_other` once the cap is reached."""
+        if dataset in self._datasets:
+            return dataset
+        if len(self._datasets) < self._max_datasets:
+            self._datasets.add(dataset)
+            return dataset
+        return OTHER_DATASETS
 
     @contextmanager
     def timed_sql(self) -> Iterator[None]:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
+
+from server.app import create_app
+from server.metrics import Metrics
 
 URL = "/v1/accounts/acct_a/datasets/{}/points"
 
@@ -46,3 +50,21 @@ async def test_sample_interval_histogram_counts_stored_rows(client):
     assert m[("usagehouse_sample_interval_bucket", labels)] == 5
     assert m[("usagehouse_sample_interval_count", (("dataset", "usage"),))] == 5
     assert m[("usagehouse_sample_interval_sum", (("dataset", "usage"),))] == 5
+
+
+async def test_metrics_token_guards_the_scrape(aiohttp_client, make_settings, storage):
+    app = create_app(make_settings(metrics_token="scrape-secret"), storage=storage)
+    client = await aiohttp_client(app)
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "scrape-secret"}):
+        resp = await client.get("/metrics", headers=headers)
+        assert resp.status == 401
+        assert "USAGEHOUSE_METRICS_TOKEN" in (await resp.json())["error"]
+    resp = await client.get("/metrics", headers={"Authorization": "Bearer scrape-secret"})
+    assert resp.status == 200
+    assert "usagehouse_write_queue_points" in await resp.text()
+
+
+def test_dataset_labels_are_capped_so_client_names_cannot_grow_the_scrape():
+    metrics = Metrics(CollectorRegistry(), max_dataset_labels=2)
+    labels = [metrics.dataset_label(name) for name in ("a", "b", "c", "a", "d", "b")]
+    assert labels == ["a", "b", "_other", "a", "_other", "b"]

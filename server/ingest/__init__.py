@@ -90,7 +90,8 @@ class Ingestor:
         try:
             points = pts.validate(items, int(now), self._retention_days)
         except Exception:
-            self._metrics.ingest_points_rejected_total.labels(dataset).inc(len(items))
+            label = self._metrics.dataset_label(dataset)
+            self._metrics.ingest_points_rejected_total.labels(label).inc(len(items))
             raise
         accepted = len(points)
         intervals = self._sampler.sample(account_id, dataset, points.indexes, now)
@@ -124,8 +125,9 @@ class Ingestor:
         stored = len(pending)
         pending.response = {"ok": True, "accepted": accepted, "stored": stored}
         await self._writer.write(pending)
-        self._metrics.ingest_points_accepted_total.labels(dataset).inc(accepted)
-        self._metrics.ingest_points_stored_total.labels(dataset).inc(stored)
+        label = self._metrics.dataset_label(dataset)
+        self._metrics.ingest_points_accepted_total.labels(label).inc(accepted)
+        self._metrics.ingest_points_stored_total.labels(label).inc(stored)
         tally = [(1, stored)] if intervals is None else Counter(pending.sample_intervals).items()
-        self._metrics.sample_interval.add(dataset, tally)
+        self._metrics.sample_interval.add(label, tally)
         return pending.response

@@ -5,7 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from .keys import METRICS, STORAGE, WRITER
+from ..auth import check_metrics_token
+from .keys import METRICS, SETTINGS, STORAGE, WRITER
 from .openapi import OPENAPI
 
 
@@ -26,6 +27,7 @@ async def ready(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
+    check_metrics_token(request.app[SETTINGS].metrics_token, request.headers.get("Authorization"))
     body = generate_latest(request.app[METRICS].registry)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
