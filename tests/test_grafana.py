@@ -18,6 +18,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from server.app import create_app
 from server.config import load_settings
+from server.grafana.frames import Column, Table, series_frame
 from server.sql.macros import MacroContext, expand
 from server.storage import InsertBatch, schema
 from server.storage.embedded import EmbeddedStorage
@@ -247,6 +248,25 @@ async def test_builder_top_n_groups_plus_other(gclient):
     }
     assert frame["fields"][1]["labels"] == {"index1": "alice"}
     assert frame["fields"][3]["labels"] == {"index1": "other"}
+
+
+def test_a_group_named_like_the_other_bucket_keeps_its_own_series():
+    columns = (Column("t", "DateTime"), Column("g", "Nullable(String)"), Column("n", "UInt64"))
+    rows = (
+        {"t": 60, "g": "other", "n": 5},
+        {"t": 60, "g": None, "n": 7},
+        {"t": 60, "g": "a", "n": 1},
+    )
+    frame = series_frame(
+        Table(columns, rows),
+        "A",
+        time="t",
+        labels={"g": "index1"},
+        values={"n": "events"},
+        null_label="other",
+    )
+    got = [(f["labels"], f["values"]) for f in frame["fields"][1:]]
+    assert got == [({"index1": "a"}, [1]), ({"index1": "other"}, [5]), ({"index1": "other"}, [7])]
 
 
 async def test_builder_group_by_blob_without_limit(gclient):

@@ -117,20 +117,23 @@ def series_frame(
     `labels` and `values` map result columns to label keys and field names. With `buckets`, the
     time field holds exactly those times; `fill` replaces missing points.
     """
-    points: dict[tuple[str, ...], dict[int, object]] = {}
+    # Series are keyed by label text, with None kept apart: a real group named like the
+    # null label ("other" in top-N mode) must not merge into the null group's series.
+    points: dict[tuple[tuple[bool, str], ...], dict[int, object]] = {}
     for row in table.rows:
         at = epoch_ms(row.get(time))
         if at is None:
             continue
-        key = tuple(_label(row.get(name), null_label) for name in labels)
+        key = tuple(_series_key(row.get(name)) for name in labels)
         for name in values:
-            points.setdefault((*key, name), {})[at] = row.get(name)
+            points.setdefault((*key, (False, name)), {})[at] = row.get(name)
     times = (
         list(buckets) if buckets is not None else sorted({t for p in points.values() for t in p})
     )
     fields: list[dict[str, object]] = [{"name": "time", "type": "time", "values": times}]
-    for series in sorted(points, key=lambda s: tuple((v == null_label, v) for v in s)):
-        *label_values, column = series
+    for series in sorted(points):
+        *label_keys, (_, column) = series
+        label_values = [null_label if is_null else text for is_null, text in label_keys]
         name = values[column]
         display = ", ".join(label_values) if labels else name
         if labels and len(values) > 1:
@@ -219,8 +222,9 @@ def variable_options(table: Table) -> list[dict[str, str]]:
     return options
 
 
-def _label(value: object, null_label: str) -> str:
-    return null_label if value is None else as_text(value)
+def _series_key(value: object) -> tuple[bool, str]:
+    """Sorts real values first, by text, and the null group last."""
+    return (value is None, as_text(value))
 
 
 def as_text(value: object) -> str:
