@@ -201,7 +201,7 @@ class SqlClient:
             ) from None
 
 
-def error_text(status: int, body: bytes) -> str:
+def error_reason(body: bytes) -> str:
     """The reason in any of the server's error shapes: WAE's plain text, Cloudflare's v4
     envelope (auth), or the `{"error": ...}` shape of our own endpoints."""
     text = body.decode("utf-8", errors="replace").strip()
@@ -215,7 +215,12 @@ def error_text(status: int, body: bytes) -> str:
             text = str(errors[0].get("message", text))
         elif "error" in document:
             text = str(document["error"])
-    return f"{text or 'no reason given'} (HTTP {status})"
+    return text
+
+
+def error_text(status: int, body: bytes) -> str:
+    """The reason and the status, for printing."""
+    return f"{error_reason(body) or 'no reason given'} (HTTP {status})"
 
 
 # ---------------------------------------------------------------- `usagehouse sql`

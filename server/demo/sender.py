@@ -14,26 +14,12 @@ from urllib.parse import quote
 import aiohttp
 import orjson
 
+from ..console import error_reason
 from .options import TOKEN_ENV, DemoError, DemoOptions
 from .traffic import Point
 
 RETRYABLE = frozenset({429, 502, 503, 504})
 MAX_ATTEMPTS = 30
-
-
-def _error_message(body: bytes) -> str:
-    """The reason in our error shape or Cloudflare's v4 envelope, else the raw text."""
-    try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return body.decode(errors="replace").strip()[:300]
-    if isinstance(data, dict):
-        if isinstance(data.get("error"), str):
-            return str(data["error"])
-        errors = data.get("errors")
-        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-            return str(errors[0].get("message", errors[0]))
-    return body.decode(errors="replace")[:300]
 
 
 class Sender:
@@ -104,7 +90,7 @@ class Sender:
                 if on_sent is not None:
                     on_sent()
                 return
-            message = _error_message(payload)
+            message = error_reason(payload)[:300]
             if status in RETRYABLE:
                 self.retries += 1
                 await asyncio.sleep(_delay(retry_after, attempt))
