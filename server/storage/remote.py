@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import unquote, urlsplit
 
 from ..errors import AppError, StorageUnavailable
@@ -19,7 +19,18 @@ from .errors import query_error
 POOL_THREADS = 8
 
 
-def parse_url(url: str) -> dict[str, Any]:
+class ServerAddress(TypedDict):
+    """clickhouse-connect's connection arguments, plus the database the schema lives in."""
+
+    host: str
+    port: int
+    username: str
+    password: str
+    secure: bool
+    database: str
+
+
+def parse_url(url: str) -> ServerAddress:
     """`http(s)://user:pass@host:port/database` -> clickhouse-connect keyword arguments."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -56,23 +67,30 @@ class RemoteStorage:
     async def open(cls, url: str, retention_days: int) -> RemoteStorage:
         """Connect, create the database and table if missing, and migrate the TTL."""
         try:
-            kwargs = parse_url(url)
+            address = parse_url(url)
         except ValueError as e:
             raise StorageUnavailable(str(e)) from e
-        database = kwargs.pop("database")
+        host, database = address["host"], address["database"]
 
         def _connect() -> Any:
             import clickhouse_connect
 
+            # The schema's database may not exist yet: connect to `default`, name it in SQL.
             return clickhouse_connect.get_client(
-                **kwargs, database="default", autogenerate_session_id=False
+                host=host,
+                port=address["port"],
+                username=address["username"],
+                password=address["password"],
+                secure=address["secure"],
+                database="default",
+                autogenerate_session_id=False,
             )
 
         try:
             client = await asyncio.get_running_loop().run_in_executor(None, _connect)
         except Exception as e:
-            raise StorageUnavailable(f"cannot reach ClickHouse at {kwargs['host']}: {e}") from e
-        storage = cls(client, database, f"{kwargs['host']}:{kwargs['port']}")
+            raise StorageUnavailable(f"cannot reach ClickHouse at {host}: {e}") from e
+        storage = cls(client, database, f"{host}:{address['port']}")
         await schema.migrate(storage, database, retention_days)
         return storage
 

@@ -6,7 +6,10 @@ same and add `account_id` in front of the sort key so one account's rows are con
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # storage/__init__ imports this module; the protocol is only for typing
+    from . import Storage
 
 BLOB_COUNT = 20
 DOUBLE_COUNT = 20
@@ -167,13 +170,7 @@ def all_ddl(database: str, retention_days: int) -> list[str]:
     ]
 
 
-class _Runner(Protocol):
-    async def command(self, sql: str) -> None: ...
-
-    async def query(self, sql: str, fmt: str = ..., settings: Any = ...) -> bytes: ...
-
-
-async def migrate(storage: _Runner, database: str, retention_days: int) -> None:
+async def migrate(storage: Storage, database: str, retention_days: int) -> None:
     """Create what is missing and re-apply the TTL only when retention changed (MODIFY TTL
     rewrites parts, so it must not run on every start)."""
     for ddl in all_ddl(database, retention_days):
