@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from sqlglot.errors import ParseError, TokenError, UnsupportedError
@@ -40,8 +41,10 @@ def _checked(text: str, *, account_id: str, database: str) -> Translation:
     except ParseError as e:
         first = e.errors[0] if e.errors else {}
         position = {k: first[k] for k in ("line", "col") if first.get(k) is not None}
-        raise SqlError(_one_line(first.get("description") or str(e)), **position) from e
-    except (TokenError, UnsupportedError) as e:
+        raise SqlError(_readable(first.get("description") or str(e)), **position) from e
+    except TokenError as e:
+        raise SqlError("cannot read the query: check its quotes and brackets") from e
+    except UnsupportedError as e:
         raise SqlError(_one_line(str(e))) from e
     except RecursionError as e:
         raise SqlError("query is nested too deeply") from e
@@ -62,6 +65,23 @@ def _translate(text: str, *, account_id: str, database: str) -> Translation:
     tree = scope.scope_datasets(tree, account_id=account_id, database=database)
     # The tree is this call's own, so the generator may mutate it instead of copying it first.
     return Translation(parse.DIALECT.generate(tree, copy=False, comments=False), fmt)
+
+
+# sqlglot's messages name its own classes and tokens; say what the user wrote instead.
+_END = re.compile(r"<Token token_type: TokenType\.SENTINEL[^>]*>")
+_TOKEN = re.compile(r"<Token token_type: TokenType\.\w+, text: (.*?), line: \d+[^>]*>")
+_MISSING = re.compile(r"Required keyword: '\w+' missing for <class '[\w.]*?(\w+)'>")
+_CLAUSES = {"Where": "WHERE", "Having": "HAVING", "Limit": "LIMIT", "Offset": "OFFSET"}
+
+
+def _readable(message: str) -> str:
+    message = _END.sub("the end of the query", _one_line(message))
+    message = _TOKEN.sub(lambda m: repr(m.group(1)), message)
+    missing = _MISSING.search(message)
+    if missing:
+        clause = _CLAUSES.get(missing.group(1))
+        return f"incomplete {clause} clause" if clause else "incomplete expression"
+    return message
 
 
 def _one_line(message: str) -> str:

@@ -78,6 +78,22 @@ def test_parse_errors_carry_line_and_column() -> None:
     assert isinstance(info.value.detail.get("col"), int)
 
 
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("SELECT FROM", "Expected table name but got the end of the query"),
+        ("SELECT 1 FROM weather WHERE", "incomplete WHERE clause"),
+        ("SELECT 1 FROM weather LIMIT", "incomplete LIMIT clause"),
+        ("SELECT 1 FROM weather WHERE blob1 =", "incomplete expression"),
+        ("SELECT 'abc", "cannot read the query: check its quotes and brackets"),
+    ],
+)
+def test_parse_errors_say_what_the_user_wrote_not_parser_internals(query, message) -> None:
+    with pytest.raises(SqlError) as info:
+        translate(query, account_id=ACCOUNT, database=DATABASE)
+    assert info.value.message == message
+
+
 def test_deep_nesting_is_refused_without_recursion_error() -> None:
     with pytest.raises(SqlRejected, match="nested too deeply"):
         translate("SELECT " + "(" * 5000 + "1" + ")" * 5000, account_id=ACCOUNT, database=DATABASE)
