@@ -297,6 +297,7 @@ def main() -> None:
         max_rows_to_read=2_000_000_000,
         max_result_rows=1_000_000,
         max_result_bytes=256 * 1024 * 1024,
+        max_memory_bytes=4 * 1024**3,
     )
     settings["output_format_json_quote_64bit_integers"] = 1
     settings["output_format_write_statistics"] = 0

@@ -48,6 +48,7 @@ class Settings:
     sql_max_rows_to_read: int = 2_000_000_000
     sql_max_result_rows: int = 1_000_000
     sql_max_result_bytes: int = 256 * 1024 * 1024
+    sql_max_memory_bytes: int = 4 * 1024**3
     log_level: str = field(default="info", metadata=_choice("debug", "info", "warning", "error"))
 
     def __post_init__(self) -> None:

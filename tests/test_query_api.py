@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 
 import orjson
@@ -234,3 +235,18 @@ async def test_trailing_slash_form_used_by_the_altinity_plugin(loaded):
         SQL_URL + "/", params={"query": "SELECT count() AS n FROM usage_indexed_by_customer_id"}
     )
     assert (await resp.json())["data"] == [{"n": "24"}]
+
+
+async def test_a_query_over_its_memory_limit_is_a_clear_422(aiohttp_client, make_settings, storage):
+    app = create_app(make_settings(sql_max_memory_bytes=5_000_000), storage=storage)
+    client = await aiohttp_client(app)
+    wide = [{"indexes": [f"c{i}"], "blobs": ["x" * 200]} for i in range(20_000)]
+    body = io.BytesIO(orjson.dumps(wide))  # aiohttp warns about large raw bodies
+    resp = await client.post(f"/v1/accounts/{ACCOUNT}/datasets/wide/points", data=body)
+    assert resp.status == 200
+    join = "SELECT a.index1 FROM wide a JOIN wide b ON a.blob1 = b.blob1 LIMIT 1"
+    resp = await sql(client, join)
+    assert resp.status == 422
+    body = await resp.text()
+    assert body.startswith("query exceeded a resource limit: Query memory limit exceeded")
+    assert "/" not in body.split("maximum")[1]  # no server file paths

@@ -18,7 +18,12 @@ QUERY_TIMEZONE: Final = "Etc/UTC"
 
 
 def query_settings(
-    *, timeout_s: float, max_rows_to_read: int, max_result_rows: int, max_result_bytes: int
+    *,
+    timeout_s: float,
+    max_rows_to_read: int,
+    max_result_rows: int,
+    max_result_bytes: int,
+    max_memory_bytes: int,
 ) -> dict[str, int | float | str]:
     """Settings for one user query; the storage layer sends them with the SQL."""
     return {
@@ -30,6 +35,7 @@ def query_settings(
         "max_result_rows": max_result_rows,
         "max_result_bytes": max_result_bytes,
         "result_overflow_mode": "throw",
+        "max_memory_usage": max_memory_bytes,
         "session_timezone": QUERY_TIMEZONE,
         # The translated SQL adds a subquery per dataset reference; these bound what is left.
         "max_query_size": 1_048_576,

@@ -68,6 +68,7 @@ async def run_query(
         max_rows_to_read=settings.sql_max_rows_to_read,
         max_result_rows=settings.sql_max_result_rows,
         max_result_bytes=settings.sql_max_result_bytes,
+        max_memory_bytes=settings.sql_max_memory_bytes,
     )
     engine_settings["output_format_json_quote_64bit_integers"] = int(quote_64bit_integers)
     engine_settings["output_format_write_statistics"] = 0

@@ -17,8 +17,11 @@ _CODE = re.compile(r"Code:\s*(\d+)\.\s*(?:DB::Exception:\s*)?(.*)", re.S)
 _NOISE = re.compile(r"\s*\((?:version [^)]*|[A-Z_]+)\)\s*$")
 #: ClickHouse often ends a message with the statement it ran ("In scope SELECT ...", "In query
 #: ...", "while executing 'FUNCTION ...'"): the translation, with the account-scoped subquery
-#: and the SETTINGS the storage layer appends. The user wrote none of it, so it is cut off.
-_STATEMENT = re.compile(r"[.:]?\s+(?:In scope|In query|while executing)\s.*$", re.S)
+#: and the SETTINGS the storage layer appends. The user wrote none of it, so it is cut off, as
+#: is "(while reading from part /path/...)", which names the server's files.
+_STATEMENT = re.compile(
+    r"[.:]?\s+(?:In scope|In query|while executing|\(while reading|\(while processing)\s.*$", re.S
+)
 
 
 def parse_error(text: str) -> tuple[int | None, str]:

@@ -10,7 +10,11 @@ from server.sql import Translation, query_settings, translate
 from tests.sql.conftest import ACCOUNT, DATABASE, Chdb
 
 SETTINGS = query_settings(
-    timeout_s=2.5, max_rows_to_read=1000, max_result_rows=3, max_result_bytes=100_000
+    timeout_s=2.5,
+    max_rows_to_read=1000,
+    max_result_rows=3,
+    max_result_bytes=100_000,
+    max_memory_bytes=1 << 30,
 )
 
 

@@ -8,7 +8,7 @@ import os
 import orjson
 import pytest
 
-from server.errors import QueryTimeout, SqlError, SqlRejected, StorageUnavailable
+from server.errors import QueryLimit, QueryTimeout, SqlError, SqlRejected, StorageUnavailable
 from server.storage import InsertBatch, Storage, schema
 from server.storage.errors import query_error
 from server.storage.remote import RemoteStorage, parse_url
@@ -190,6 +190,14 @@ async def test_failed_query_output_never_reaches_the_next_query(backend):
             "(TOO_MANY_SIMULTANEOUS_QUERIES) (version 25.8.1.1)",
             StorageUnavailable,
             "ClickHouse is unavailable: Too many simultaneous queries. Maximum: 100.",
+        ),
+        (
+            "Code: 241. DB::Exception: Query memory limit exceeded: would use 8.89 MiB, maximum: "
+            "4.77 MiB: (while reading column blob1): (while reading from part /data/store/cb8/ "
+            "in table usagehouse.points): While executing MergeTreeSelect. (MEMORY_LIMIT_EXCEEDED)",
+            QueryLimit,
+            "query exceeded a resource limit: Query memory limit exceeded: would use 8.89 MiB, "
+            "maximum: 4.77 MiB",
         ),
         (
             "Code: 47. DB::Exception: Unknown expression identifier `x`. In scope SELECT x FROM "
