@@ -14,7 +14,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.ingest.sampler import EquitableSampler, water_fill
+from server.ingest.sampler import (
+    FRESH_MAX_ALLOWANCE,
+    MAX_INTERVAL,
+    STICKY,
+    EquitableSampler,
+    water_fill,
+)
 
 T0 = 1_700_000_000.0
 Batch = tuple[float, list[str]]
@@ -211,6 +217,9 @@ WATER_LEVELS = [
     ([1, 1, 1, 1], 2, 10, 0.5),
     ([1000, 1000], 500, 100, 100),
     ([1000, 10, 1000], 110, 100, 50),
+    ([1] * 100_000, 20_000, 100, 0.2),  # a flood of new indexes
+    ([3, 3, 1, 1, 500, 500], 10, 100, 2),
+    ([200, 200, 5], 150, 100, 72.5),
 ]
 
 
@@ -275,6 +284,52 @@ def test_a_customer_that_goes_quiet_returns_to_exact_storage_within_2_seconds() 
 
     assert any(out is not None for now, out in intervals.items() if now < shift + 1)
     assert all(out is None for now, out in intervals.items() if now >= shift + 2)
+
+
+def test_a_flood_of_new_indexes_is_thinned_to_the_fair_share_without_bias() -> None:
+    """1,000 indexes in the first window against 400 rows leave 0.4 rows per index, so a new
+    index's x is 2.5: k is 2 (odds 0.4) or 3 (0.6), and the point is kept with 1/k, so kept at
+    k=2, kept at k=3 and dropped have probabilities 0.2, 0.2 and 0.6. Batches of new indexes
+    only, new indexes mixed with others (batched draws), and one point per call (the per-index
+    loop) must all give that."""
+    sampler = EquitableSampler(100, 400, rng=random.Random(11))
+    assert sampler.sample("acct", "usage", [f"old{i}" for i in range(1000)], T0) is None
+    tallies: dict[str, Counter[int]] = defaultdict(Counter)
+    for b in range(100):
+        now = T0 + 1 + b * 0.009
+        only_new = [f"new{b}-{i}" for i in range(1000)]
+        out = sampler.sample("acct", "usage", only_new, now)
+        assert out is not None
+        tallies["only new"].update(out)
+        # Besides new indexes: a hot one, some of the last window and one seen earlier in this.
+        mixed = [f"mix{b}-{i}" for i in range(500)] + ["hot"] * 300
+        mixed += [f"old{i}" for i in range(b * 5, b * 5 + 5)] + [f"new{b}-0"] * 2
+        random.Random(b).shuffle(mixed)
+        out = sampler.sample("acct", "usage", mixed, now)
+        assert out is not None
+        tallies["mixed"].update(k for i, k in zip(mixed, out, strict=True) if i[:3] == "mix")
+        for i in range(200):
+            out = sampler.sample("acct", "usage", [f"one{b}-{i}"], now)
+            tallies["one per call"][1 if out is None else out[0]] += 1
+    assert sampler.fair_share == pytest.approx(0.4)
+
+    for name, tally in tallies.items():
+        points = tally.total()
+        assert set(tally) <= {0, 2, 3}, name
+        for k, p in ((0, 0.6), (2, 0.2), (3, 0.2)):
+            assert abs(tally[k] - p * points) <= 4 * math.sqrt(points * p * (1 - p)), (name, k)
+        estimate = sum(k * rows for k, rows in tally.items())
+        ht_variance = sum(k * (k - 1) * rows for k, rows in tally.items())
+        assert abs(estimate - points) <= 4 * math.sqrt(ht_variance), name
+
+
+def test_new_indexes_need_no_phase_at_the_fresh_allowance() -> None:
+    """Batched draws keep no phase for a new index: sound because its next point in the window
+    (estimate 2 or more, so x at least doubles) is always more than STICKY off its interval."""
+    for x in (1 / FRESH_MAX_ALLOWANCE, 2.5, 7.3, 1e6, MAX_INTERVAL - 0.5, 2.0 * MAX_INTERVAL):
+        for k in {min(int(x), MAX_INTERVAL), min(int(x) + 1, MAX_INTERVAL)}:
+            for later in (2 * x, 3 * x, 1000 * x):
+                assert abs(later - k) > STICKY * later, (x, k, later)
 
 
 def test_memory_stays_bounded_with_2_million_distinct_indexes() -> None:

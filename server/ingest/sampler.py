@@ -7,10 +7,11 @@ indexes so every index keeps about the same number of rows per second, as WAE do
 
 from __future__ import annotations
 
+import math
 import random
 from collections import Counter
 from collections.abc import Callable
-from itertools import chain, cycle, repeat
+from itertools import chain, compress, cycle, filterfalse, repeat
 from operator import call
 from typing import Protocol
 
@@ -24,6 +25,15 @@ _PHASE = 2**32  # > MAX_INTERVAL
 #: A hot index keeps its interval (and the phase of its systematic sample) while the interval
 #: stays within 5% of its target.
 STICKY = 0.05
+#: At or under this allowance (rows per window), the single points of indexes new in the window
+#: (estimate 1, so x = 1 / allowance >= 2) get their intervals in one batched draw
+#: (`_fresh_intervals`) that keeps no phase. None is needed: k <= x + 1 <= 1.5x, and the index's
+#: next point in the window at least doubles x, leaving k >= 25% off target, so the loop would
+#: redraw it anyway (STICKY is 5%); the next window starts without phases.
+FRESH_MAX_ALLOWANCE = 0.5
+#: `random() < p` compares p with a uniform 53-bit fraction: `_fresh_intervals` draws the same
+#: odds as integers.
+_BITS = 53
 
 
 class Sampler(Protocol):
@@ -49,20 +59,18 @@ def water_fill(demands: list[int], capacity: float, cap: float) -> float:
     """
     if sum(demands) <= capacity:
         return cap
-    capped = [d if d < cap else cap for d in demands]
-    total = sum(capped)
-    if total <= capacity:
-        return cap
-    # Demands under the equal split are surely met: drop them before the sort.
-    share = capacity / len(capped)
-    big = sorted(d for d in capped if d > share)
-    capacity -= total - sum(big)
-    for left, d in zip(range(len(big), 0, -1), big, strict=True):
+    # Per distinct demand, counted in C: a flood of new indexes is 100k demands of 1 a window.
+    counts = Counter(demands)
+    left = counts.total()  # indexes whose demand is not met yet
+    for d in sorted(counts):
+        if d >= cap:
+            break  # these and the rest are capped: they split what is left
         share = capacity / left
         if d > share:
             return share
-        capacity -= d
-    return cap  # unreachable: the demands exceed the capacity
+        capacity -= d * counts[d]
+        left -= counts[d]
+    return min(capacity / left, cap) if left else cap
 
 
 class EquitableSampler:
@@ -85,6 +93,11 @@ class EquitableSampler:
     previous window stores up to `allowance * (1 + ln(n / allowance))` rows in that window
     (n = its points there), as its estimate grows with its own count; indexes new in a window
     use the share set at its start, so the total may overshoot in that window.
+
+    Cost: a batch whose indexes are all under their allowance costs a few C-level passes; over
+    it, a Python step per distinct index, except for the single points of indexes new in the
+    window once the allowance is under `FRESH_MAX_ALLOWANCE` (a flood of new indexes): those
+    share one rate and are drawn together, one random integer each.
 
     Memory: counts of the current and previous window only, so an index idle for two windows is
     forgotten; past `max_keys` the previous window's counts, then the current one's, are dropped.
@@ -143,33 +156,55 @@ class EquitableSampler:
             seen = cur.get(indexes[0], 0)
             cur[indexes[0]] = seen + 1
             self._cur_keys += not seen
+            all_new = not seen
         else:
             before = len(cur)
             cur.update(indexes)  # counted in C, as is everything up to the first hot index
             self._cur_keys += len(cur) - before
+            all_new = len(cur) - before == n  # n distinct indexes, each counted once
         if self._cur_keys + self._prev_keys > self._max_keys:
             cur = self._shed(stream, indexes)
         prev = self._prev.get(stream, _EMPTY)
         allowance = self._allowance
+        nexts: dict[str, Callable[[], int]] = {}
         if n == 1:
             batch: dict[str, int] = {indexes[0]: 1}
             if cur[indexes[0]] + prev.get(indexes[0], 0) <= allowance:
                 return None
         else:
+            if (
+                all_new
+                and allowance <= FRESH_MAX_ALLOWANCE
+                and not any(map(prev.__contains__, indexes))
+            ):
+                # A flood of new indexes: each point is one new to this window and the last.
+                return self._fresh_intervals(1 / allowance, n)
             distinct = dict.fromkeys(indexes)
-            highest = max(map(cur.__getitem__, distinct))
-            if prev:
-                highest += max(map(prev.get, distinct, repeat(0)))
-            if highest <= allowance:
-                return None
+            if allowance > FRESH_MAX_ALLOWANCE:
+                highest = max(map(cur.__getitem__, distinct))
+                if prev:
+                    highest += max(map(prev.get, distinct, repeat(0)))
+                if highest <= allowance:
+                    return None
+            else:
+                # Every index is over the allowance (its count is at least 1). Those new in this
+                # window (count 1, none in the last) all have estimate 1, so the same rate: draw
+                # their intervals together rather than one by one in the loop below.
+                fresh = list(compress(distinct, map((1).__eq__, map(cur.__getitem__, distinct))))
+                if prev:
+                    fresh = list(filterfalse(prev.__contains__, fresh))
+                if fresh:
+                    intervals = self._fresh_intervals(1 / allowance, len(fresh))
+                    constants = {k: self._constant(k) for k in set(intervals)}
+                    nexts.update(zip(fresh, map(constants.__getitem__, intervals), strict=True))
             # In first-seen order, so rng draws are reproducible.
             batch = Counter(indexes) if len(distinct) > 1 else {indexes[0]: n}
         # A clock that steps back stays in the current window.
         rest = min(1.0, max(0.0, 1.0 + self._win - now / self._window_s))
         phases = self._phases.setdefault(stream, {})
         rng = self._rng
-        nexts: dict[str, Callable[[], int]] = {}
-        for index, count in batch.items():
+        for index in filterfalse(nexts.__contains__, batch):  # all but the fresh ones
+            count = batch[index]
             estimate = prev.get(index, 0) * rest + cur[index]
             if estimate <= allowance:
                 continue
@@ -208,12 +243,37 @@ class EquitableSampler:
 
     def _interval(self, x: float) -> int:
         """An integer k next to x with E[1/k] = 1/x, so expected kept rows match the allowance."""
-        if x >= MAX_INTERVAL:
-            return MAX_INTERVAL
-        low = int(x)
-        if self._rng.random() < low * ((low + 1) / x - 1):
+        low, p_low = _interval_odds(x)
+        if low == MAX_INTERVAL or self._rng.random() < p_low:
             return low
         return low + 1
+
+    def _fresh_intervals(self, x: float, m: int) -> list[int]:
+        """Intervals (0 = drop) of m single points of indexes with no phase, all at rate x.
+
+        The same distribution as the loop in `sample`: k = `_interval(x)`, then the point kept
+        with probability exactly 1/k. But one random integer per point instead of a float and a
+        `randrange` (~0.4 µs): of `span` equally likely outcomes, the first `kept_low` keep the
+        point at k = low and the next `kept_high` at k = low + 1, i.e. P(k) / k of them. A draw
+        `v` with 32 spare bits stands for outcome `v // per`; the rare one past the last whole
+        `span` (odds < 2**-32) is drawn again, so that every outcome stays equally likely.
+        """
+        low, p_low = _interval_odds(x)
+        high = low + 1
+        q = min(max(math.ceil(p_low * 2**_BITS), 0), 2**_BITS)  # P(k = low) = q / 2**_BITS
+        span = 2**_BITS * low * high
+        kept_low = q * high
+        kept_high = (2**_BITS - q) * low
+        bits = span.bit_length() + 32
+        per = (1 << bits) // span
+        cut_low, cut_high, whole = per * kept_low, per * (kept_low + kept_high), per * span
+        draws = map(self._rng.getrandbits, repeat(bits, m))
+        return [
+            (low if v < cut_low else high if v < cut_high else 0)
+            if v < whole
+            else self._fresh_intervals(x, 1)[0]  # past the last whole span: draw again
+            for v in draws
+        ]
 
     def _roll(self, win: int) -> None:
         """Start window `win`: the fair share comes from the counts of the window that ended."""
@@ -233,3 +293,11 @@ class EquitableSampler:
             cur = Counter(indexes)
             self._cur, self._cur_keys, self._phases = {stream: cur}, len(cur), {}
         return self._cur[stream]
+
+
+def _interval_odds(x: float) -> tuple[int, float]:
+    """(low, p): the interval for rate x is low with probability p, else low + 1."""
+    if x >= MAX_INTERVAL:
+        return MAX_INTERVAL, 1.0
+    low = int(x)
+    return low, low * ((low + 1) / x - 1)
