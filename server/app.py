@@ -6,6 +6,7 @@ import time
 from collections.abc import AsyncIterator
 
 from aiohttp import web
+from aiohttp.compression_utils import HAS_BROTLI, HAS_ZSTD
 from prometheus_client import CollectorRegistry
 
 from .auth import Authenticator
@@ -13,7 +14,7 @@ from .billing import Pricing, load_pricing
 from .billing.counters import Counters
 from .billing.ledger import Ledger
 from .config import ConfigError, Settings
-from .errors import Handler, error_middleware
+from .errors import Handler, UnsupportedMediaType, error_middleware
 from .ingest import Ingestor
 from .ingest.idempotency import IdempotencyStore
 from .ingest.sampler import EquitableSampler, PassThrough, Sampler
@@ -46,6 +47,26 @@ def _routes(app: web.Application) -> None:
     app.router.add_post("/grafana/json/variable", grafana.variable)
     app.router.add_post("/grafana/json/tag-keys", grafana.tag_keys)
     app.router.add_post("/grafana/json/tag-values", grafana.tag_values)
+
+
+# What aiohttp decodes; it would pass a body in any other encoding through as if it were plain.
+BODY_ENCODINGS = frozenset(
+    {"", "identity", "gzip", "deflate"}
+    | ({"zstd"} if HAS_ZSTD else set())
+    | ({"br"} if HAS_BROTLI else set())
+)
+
+
+@web.middleware
+async def encoding_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuse request bodies in a Content-Encoding we cannot decode, rather than misread them."""
+    encoding = request.headers.get("Content-Encoding", "").strip().lower()
+    if encoding not in BODY_ENCODINGS:
+        supported = ", ".join(sorted(BODY_ENCODINGS - {""}))
+        raise UnsupportedMediaType(
+            f"Content-Encoding {encoding[:40]!r} is not supported: send {supported}, or none"
+        )
+    return await handler(request)
 
 
 @web.middleware
@@ -89,7 +110,7 @@ def create_app(
             "accepts any account without a token, so it only binds to loopback addresses"
         )
     app = web.Application(
-        middlewares=[metrics_middleware, error_middleware],
+        middlewares=[metrics_middleware, error_middleware, encoding_middleware],
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings

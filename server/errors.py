@@ -41,6 +41,10 @@ class PayloadTooLarge(AppError):
     status, code = 413, "payload_too_large"
 
 
+class UnsupportedMediaType(AppError):
+    status, code = 415, "unsupported_media_type"
+
+
 class Unauthorized(AppError):
     status, code = 401, "unauthorized"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 
 import pytest
 from aiohttp import web
@@ -128,6 +129,15 @@ async def test_a_body_that_does_not_decode_as_its_content_encoding_is_a_400(
         await resp.text()
     )
     assert "unhandled error" not in caplog.text
+
+
+async def test_an_unknown_content_encoding_is_415_not_read_as_plain(client):
+    body = b'{"indexes": ["c"]}'
+    resp = await client.post(WRITE, data=body, headers={"Content-Encoding": "bogus"})
+    assert_shape(await resp.json(), 415, "unsupported_media_type")
+    assert "'bogus' is not supported: send deflate, gzip" in (await resp.json())["error"]
+    ok = await client.post(WRITE, data=gzip.compress(body), headers={"Content-Encoding": "gzip"})
+    assert ok.status == 200
 
 
 async def test_a_client_hanging_up_mid_body_is_not_logged_as_a_server_error(
