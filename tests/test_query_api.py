@@ -107,8 +107,14 @@ async def test_json_each_row_and_tab_separated(loaded):
 
 async def test_64bit_integers_as_numbers_on_request(loaded):
     q = "SELECT count() AS n FROM usage_indexed_by_customer_id"
-    body = await (await sql(loaded, q, output_format_json_quote_64bit_integers="0")).json()
-    assert body["data"] == [{"n": 24}]
+    for off in ("0", "false"):
+        body = await (await sql(loaded, q, output_format_json_quote_64bit_integers=off)).json()
+        assert body["data"] == [{"n": 24}]
+    body = await (await sql(loaded, q, output_format_json_quote_64bit_integers="true")).json()
+    assert body["data"] == [{"n": "24"}]
+    resp = await sql(loaded, q, output_format_json_quote_64bit_integers="maybe")
+    assert resp.status == 400
+    assert "output_format_json_quote_64bit_integers must be 0 or 1" in await resp.text()
 
 
 async def test_get_with_query_parameter_and_altinity_style_suffix(loaded):

@@ -28,11 +28,23 @@ async def _sql_text(request: web.Request) -> str:
     return text
 
 
+def _flag(request: web.Request, name: str, *, default: bool) -> bool:
+    """A ClickHouse-style boolean query parameter: 1/0 or true/false."""
+    value = request.query.get(name)
+    if value is None:
+        return default
+    if value.lower() in ("1", "true"):
+        return True
+    if value.lower() in ("0", "false"):
+        return False
+    raise BadRequest(f"{name} must be 0 or 1, not {value[:20]!r}")
+
+
 async def sql(request: web.Request) -> web.Response:
     account_id = request.match_info["account_id"]
     request.app[AUTH].authorize(request.headers.get("Authorization"), account_id, "r")
     text = await _sql_text(request)
-    quote = request.query.get("output_format_json_quote_64bit_integers", "1") != "0"
+    quote = _flag(request, "output_format_json_quote_64bit_integers", default=True)
     with request.app[METRICS].timed_sql():
         result = await run_query(
             request.app[STORAGE],
