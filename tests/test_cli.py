@@ -115,41 +115,31 @@ async def test_sigterm_flushes_everything_acknowledged(tmp_path):
     assert await stored_count(data) >= 500 * statuses.count(200)
 
 
-async def test_non_loopback_without_tokens_exits_with_a_clear_message(tmp_path):
+async def serve_failing(*flags: str) -> tuple[int | None, bytes]:
+    """Run `serve` with flags that must stop it at start-up: (exit code, stderr)."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "server",
         "serve",
-        "--host",
-        "0.0.0.0",
-        "--storage",
-        str(tmp_path),
+        *flags,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         env={k: v for k, v in os.environ.items() if not k.startswith("USAGEHOUSE_")},
     )
     _, err = await proc.communicate()
-    assert proc.returncode == 2
+    return proc.returncode, err
+
+
+async def test_non_loopback_without_tokens_exits_with_a_clear_message(tmp_path):
+    code, err = await serve_failing("--host", "0.0.0.0", "--storage", str(tmp_path))
+    assert code == 2
     assert b"without USAGEHOUSE_TOKENS" in err
 
 
-async def test_unreachable_clickhouse_exits_with_a_one_line_reason(tmp_path):
+async def test_unreachable_clickhouse_exits_with_a_one_line_reason():
     nobody_listens = "http://default:@127.0.0.1:9/db"
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "server",
-        "serve",
-        "--port",
-        "0",
-        "--storage",
-        nobody_listens,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={k: v for k, v in os.environ.items() if not k.startswith("USAGEHOUSE_")},
-    )
-    _, err = await proc.communicate()
-    assert proc.returncode == 1
+    code, err = await serve_failing("--port", "0", "--storage", nobody_listens)
+    assert code == 1
     assert b"usagehouse: cannot start: cannot reach ClickHouse at 127.0.0.1" in err
     assert b"Traceback" not in err
