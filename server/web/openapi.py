@@ -124,7 +124,7 @@ OPENAPI: dict[str, Any] = {
                             }
                         },
                     },
-                    **_errors(400, 401, 403, 413, 503),
+                    **_errors(400, 401, 403, 413, 415, 503),
                 },
             }
         },
@@ -215,9 +215,9 @@ OPENAPI: dict[str, Any] = {
         },
         "/metrics": {
             "get": {
-                "summary": "Prometheus metrics",
-                "security": [],
-                "responses": {"200": {"description": "text exposition"}},
+                "summary": "Prometheus metrics (bearer USAGEHOUSE_METRICS_TOKEN when it is set)",
+                "security": [{}, {"bearer": []}],
+                "responses": {"200": {"description": "text exposition"}, **_errors(401)},
             }
         },
     },
