@@ -154,7 +154,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except web.HTTPException as e:
         if e.status < 400:
             raise
-        code = e.reason.lower().replace(" ", "_")
+        # aiohttp's 413 for a body over client_max_size gets our code for the same mistake.
+        code = "payload_too_large" if e.status == 413 else e.reason.lower().replace(" ", "_")
         message = e.text if e.text and not e.text.startswith(f"{e.status}:") else e.reason
         headers = {k: v for k, v in e.headers.items() if k in ("Allow", "Retry-After")}
         return error_response(request, e.status, code, message, headers=headers)

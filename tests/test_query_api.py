@@ -114,7 +114,9 @@ async def test_64bit_integers_as_numbers_on_request(loaded):
     assert body["data"] == [{"n": "24"}]
     resp = await sql(loaded, q, output_format_json_quote_64bit_integers="maybe")
     assert resp.status == 400
-    assert "output_format_json_quote_64bit_integers must be 0 or 1" in await resp.text()
+    assert "output_format_json_quote_64bit_integers must be 0, 1, true or false" in (
+        await resp.text()
+    )
 
 
 async def test_get_with_query_parameter_and_altinity_style_suffix(loaded):

@@ -37,7 +37,7 @@ def _flag(request: web.Request, name: str, *, default: bool) -> bool:
         return True
     if value.lower() in ("0", "false"):
         return False
-    raise BadRequest(f"{name} must be 0 or 1, not {value[:20]!r}")
+    raise BadRequest(f"{name} must be 0, 1, true or false, not {value[:20]!r}")
 
 
 async def sql(request: web.Request) -> web.Response:
