@@ -165,7 +165,12 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         cause = e.__cause__
         reason = cause.message if isinstance(cause, HttpProcessingError) else str(e)
         message = f"cannot read the request body: {' '.join(reason.split())}"
-        return error_response(request, 400, "bad_request", message)
+        # Answer, then close: the rest of the body cannot be read, and aiohttp's attempt to
+        # drain it for keep-alive would hit the same error and log it as unhandled.
+        request.content.feed_eof()
+        response = error_response(request, 400, "bad_request", message)
+        response.force_close()
+        return response
     except Exception as e:
         if isinstance(e, ConnectionResetError) and _client_gone(request):
             # The client hung up mid-request (e.g. while sending the body): nobody will read an
