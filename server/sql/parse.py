@@ -79,6 +79,8 @@ def tokenize(text: str) -> list[Token]:
         raise SqlError("empty query: send one SELECT or SHOW statement")
     if any(token.token_type == TokenType.SEMICOLON for token in tokens):
         raise SqlRejected("multiple statements are not allowed: send one statement per request")
+    if tokens[0].token_type == TokenType.INSERT:  # named as a statement, not by its INTO
+        raise _not_a_query(tokens[0])
     _check_tokens(tokens)
     return tokens
 
@@ -102,18 +104,21 @@ def _check_tokens(tokens: list[Token]) -> None:
 
 def parse(tokens: list[Token], text: str) -> exp.Expr:
     """One statement's tree; the caller has already routed SHOW statements elsewhere."""
-    first = tokens[0]
-    if first.token_type not in _QUERY_STARTS:
-        word = first.text.split()[0].upper() if first.text.strip() else first.token_type.name
-        raise SqlRejected(
-            f"{word} statements are not allowed: only SELECT and SHOW are supported",
-            line=first.line,
-            col=first.col,
-        )
+    if tokens[0].token_type not in _QUERY_STARTS:
+        raise _not_a_query(tokens[0])
     statements = [s for s in DIALECT.parser().parse(tokens, text) if s is not None]
     if len(statements) != 1:
         raise SqlRejected("send exactly one statement per request")
     return statements[0]
+
+
+def _not_a_query(first: Token) -> SqlRejected:
+    word = first.text.split()[0].upper() if first.text.strip() else first.token_type.name
+    return SqlRejected(
+        f"{word} statements are not allowed: only SELECT and SHOW are supported",
+        line=first.line,
+        col=first.col,
+    )
 
 
 def pop_format(tree: exp.Expr) -> str | None:

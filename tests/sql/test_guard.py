@@ -60,6 +60,7 @@ def test_rejection_names_the_construct() -> None:
         "SELECT 1 SETTINGS max_threads = 1": "SETTINGS",
         "SELECT 1 INTO OUTFILE 'x'": "INTO",
         "DROP TABLE points": "DROP",
+        "INSERT INTO weather VALUES (1)": "INSERT statements are not allowed",
         "SELECT account_id FROM weather": "account_id",
         "SELECT 1 FORMAT Parquet": "Parquet",
         "SHOW DATABASES": "DATABASES",
