@@ -18,6 +18,7 @@ from .errors import query_error
 
 DATABASE = "usagehouse"
 DRAIN_ATTEMPTS = 5
+BROKEN = "embedded storage did not recover from a failed query; restart the server"
 
 
 def render_settings(settings: QuerySettings | None) -> str:
@@ -72,9 +73,7 @@ class EmbeddedStorage:
         if self._closed:
             raise StorageUnavailable("storage is closed")
         if self._broken:
-            raise StorageUnavailable(
-                "embedded storage did not recover from a failed query; restart the server"
-            )
+            raise StorageUnavailable(BROKEN)
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
     def _insert_sync(self, sql: str, data: bytes) -> None:
@@ -116,9 +115,7 @@ class EmbeddedStorage:
                 continue
         # Serving on could hand leftover rows to the next caller: refuse everything instead.
         self._broken = True
-        raise StorageUnavailable(
-            "embedded storage did not recover from a failed query; restart the server"
-        )
+        raise StorageUnavailable(BROKEN)
 
     async def query(
         self, sql: str, fmt: str = "JSON", settings: QuerySettings | None = None
@@ -131,16 +128,9 @@ class EmbeddedStorage:
             raise query_error(str(e)) from e
         return data
 
-    def _command_sync(self, sql: str) -> None:
-        try:
-            self._session.query(sql, "TabSeparated")
-        except Exception:
-            self._drain()
-            raise
-
     async def command(self, sql: str) -> None:
         try:
-            await self._run(self._command_sync, sql)
+            await self._run(self._query_sync, sql, "TabSeparated")
         except AppError:
             raise
         except Exception as e:
