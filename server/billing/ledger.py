@@ -20,7 +20,10 @@ from .invoice import DailyUsage, Invoice, Usage, compute_invoice, month_bounds
 from .pricing import Meter, Pricing
 
 Z95 = 1.959963984540054
-Key = tuple[str, str, str]  # meter, customer, dimension value ("" on a meter without one)
+# meter, customer, dimension value: None on a meter without a dimension; on a meter with one,
+# the blob's value, "" included (a point without that blob is still billed)
+Key = tuple[str, str, str | None]
+DayKey = tuple[str, str, str | None, str]  # Key plus the day
 
 
 class Ledger:
@@ -60,11 +63,6 @@ class Ledger:
         )
         return {r["meter"]: int(r["batch"]) for r in rows}
 
-    def _dimension(self, meter: str, value: str) -> str | None:
-        """The invoice line's dimension: None on a meter without one; on a meter with one,
-        the blob's value, "" included (a point without that blob is still billed)."""
-        return value if self._pricing.meter(meter).dimension else None
-
     def finalized(self, month: str, now: float) -> bool:
         """A month is final once it ended more than the grace period ago (see counters.py)."""
         _, end = month_bounds(month, self._pricing.timezone)
@@ -77,7 +75,7 @@ class Ledger:
         start, end = month_bounds(month, self._pricing.timezone)
         window = (int(start.timestamp()), int(end.timestamp()))
         quantities: dict[Key, list[Usage]] = defaultdict(list)
-        daily: dict[tuple[str, str, str, str], Decimal] = defaultdict(Decimal)
+        daily: dict[DayKey, Decimal] = defaultdict(Decimal)
         await self._exact(account_id, window, customer, quantities, daily)
         starts = await self._read_starts()
         for meter in self._pricing.meters:
@@ -90,7 +88,7 @@ class Ledger:
         for name in customers:
             usage = [u for (_, c, _), parts in quantities.items() if c == name for u in parts]
             days = [
-                DailyUsage(day, meter, self._dimension(meter, dim), q)
+                DailyUsage(day, meter, dim, q)
                 for (meter, c, dim, day), q in sorted(daily.items(), key=lambda kv: kv[0][3])
                 if c == name
             ]
@@ -103,7 +101,7 @@ class Ledger:
         window: tuple[int, int],
         customer: str | None,
         quantities: dict[Key, list[Usage]],
-        daily: dict[tuple[str, str, str, str], Decimal],
+        daily: dict[DayKey, Decimal],
     ) -> None:
         measures = {m.name: m for m in self._pricing.meters}
         where = (
@@ -124,9 +122,9 @@ class Ledger:
             if meter is None:
                 continue  # a meter since removed from the pricing file
             amount = Decimal(int(r["n"])) if meter.double_column is None else _dec(r["t"])
-            dim = r["dimension"] if meter.dimension else ""
+            dim = r["dimension"] if meter.dimension else None
             quantities[(meter.name, r["customer"], dim)].append(
-                Usage(meter.name, self._dimension(meter.name, dim), amount, exact=True)
+                Usage(meter.name, dim, amount, exact=True)
             )
             daily[(meter.name, r["customer"], dim, r["day"])] += amount
 
@@ -138,7 +136,7 @@ class Ledger:
         window: tuple[int, int],
         customer: str | None,
         quantities: dict[Key, list[Usage]],
-        daily: dict[tuple[str, str, str, str], Decimal],
+        daily: dict[DayKey, Decimal],
     ) -> None:
         y = f"toFloat64({meter.double_column})" if meter.double_column else "1"
         w = "toFloat64(_sample_interval)"
@@ -156,13 +154,14 @@ class Ledger:
             f"sum({w} * {y}) AS q, sum({w} * ({w} - 1) * {y} * {y}) AS v, count() AS n "
             f"FROM {self._db}.{schema.TABLE} WHERE {where} GROUP BY customer, dimension, day"
         )
-        totals: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+        totals: dict[tuple[str, str | None], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
         for r in rows:
-            acc = totals[(r["customer"], r["dimension"])]
+            dim = r["dimension"] if meter.dimension else None
+            acc = totals[(r["customer"], dim)]
             acc[0] += float(r["q"])
             acc[1] += float(r["v"])
             acc[2] += float(r["n"])
-            daily[(meter.name, r["customer"], r["dimension"], r["day"])] += _dec(r["q"])
+            daily[(meter.name, r["customer"], dim, r["day"])] += _dec(r["q"])
         for (name, dim), (q, v, n) in totals.items():
             half = Z95 * math.sqrt(v)
             lower = q - half
@@ -171,7 +170,7 @@ class Ledger:
             quantities[(meter.name, name, dim)].append(
                 Usage(
                     meter.name,
-                    self._dimension(meter.name, dim),
+                    dim,
                     _dec(q),
                     exact=False,
                     lower=_dec(lower),
