@@ -18,7 +18,7 @@ from .errors import Handler, UnsupportedMediaType, error_middleware
 from .ingest import Ingestor
 from .ingest.idempotency import IdempotencyStore
 from .ingest.sampler import EquitableSampler, PassThrough, Sampler
-from .ingest.writer import BatchWriter
+from .ingest.writer import BatchWriter, QueueLimits
 from .metrics import Metrics
 from .storage import Storage, open_storage
 from .web import billing, grafana, ops, query, write
@@ -126,10 +126,13 @@ def create_app(
             await app[STORAGE].close()
 
     async def writer_ctx(app: web.Application) -> AsyncIterator[None]:
+        limits = QueueLimits(
+            settings.queue_max_points, settings.queue_max_bytes, settings.queue_account_share
+        )
         writer = BatchWriter(
             app[STORAGE],
             app[METRICS],
-            settings.queue_max_points,
+            limits,
             settings.max_batch_points,
             settings.flush_interval_ms / 1000,
         )

@@ -42,6 +42,8 @@ class Settings:
     max_body_bytes: int = 64 * 1024 * 1024
     max_points_per_request: int = 100_000
     queue_max_points: int = 1_000_000
+    queue_max_bytes: int = 512 * 1024 * 1024
+    queue_account_share: float = field(default=0.5, metadata={"max": 1.0})
     max_batch_points: int = 200_000
     flush_interval_ms: float = field(default=50.0, metadata={"min": 0})
     sql_timeout_s: float = 10.0
@@ -61,7 +63,8 @@ class Settings:
                 )
             if isinstance(value, int | float) and not isinstance(value, bool):
                 low = f.metadata.get("min", 1e-9)
-                if value < low or (f.name == "port" and value > 65535):
+                high = f.metadata.get("max", 65535 if f.name == "port" else None)
+                if value < low or (high is not None and value > high):
                     raise ConfigError(f"{env_name(f.name)}={value!r} is out of range")
         if "://" in self.storage and not self.is_remote_storage:
             raise ConfigError(

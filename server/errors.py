@@ -65,6 +65,12 @@ class SqlRejected(SqlError):
     code = "sql_rejected"
 
 
+class IdempotencyKeyReused(AppError):
+    """An Idempotency-Key sent again with a different body or dataset (as payment APIs do)."""
+
+    status, code = 422, "idempotency_key_reused"
+
+
 class QueryTimeout(AppError):
     status, code = 400, "query_timeout"
 
