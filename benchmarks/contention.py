@@ -28,9 +28,7 @@ import argparse
 import asyncio
 import json
 import os
-import random
 import shutil
-import socket
 import sys
 import tempfile
 import time
@@ -40,11 +38,10 @@ from pathlib import Path
 
 import aiohttp
 import orjson
+from loadgen import make_points, pct, start_server
 
-ROOT = Path(__file__).resolve().parent.parent
 TOKENS = {"A": "bench-token-a", "B": "bench-token-b"}
 ACCOUNTS = {"A": "acct_a", "B": "acct_b"}
-ENDPOINTS = [f"/api/v1/endpoint{i}" for i in range(20)]
 BATCH_POINTS = 1_000  # A's write batches
 LOAD_BATCH = 100_000  # USAGEHOUSE_MAX_POINTS_PER_REQUEST's default
 LOAD_CONCURRENCY = 4
@@ -89,59 +86,6 @@ function done(summary, latency, requests)
     e.connect + e.read + e.write + e.timeout, table.concat(parts, ", ")))
 end
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def make_points(n: int, seed: int, customers: int) -> list[dict[str, object]]:
-    rng = random.Random(seed)
-    return [
-        {
-            "indexes": [f"customer-{int(rng.paretovariate(1.2)) % customers}"],
-            "blobs": [rng.choice(ENDPOINTS), rng.choice(["GET", "POST"]), "200"],
-            "doubles": [rng.random() * 100, float(rng.randint(100, 50_000))],
-        }
-        for _ in range(n)
-    ]
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
-
-
-async def start_server(data_dir: str) -> tuple[str, asyncio.subprocess.Process]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("USAGEHOUSE_")}
-    env["USAGEHOUSE_SAMPLING"] = "off"
-    env["USAGEHOUSE_TOKENS"] = ",".join(f"{TOKENS[a]}:{ACCOUNTS[a]}:rw" for a in TOKENS)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "server",
-        "serve",
-        "--port",
-        str(port),
-        "--storage",
-        data_dir,
-        env=env,
-        cwd=ROOT,
-        stdout=asyncio.subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    async with aiohttp.ClientSession() as http:
-        for _ in range(600):
-            try:
-                async with http.get(base + "/health") as r:
-                    if r.status == 200:
-                        return base, proc
-            except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.05)
-    raise RuntimeError("server did not start")
 
 
 def auth(account: str) -> dict[str, str]:
@@ -434,7 +378,8 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         body_path = os.path.join(tmp, "a-batch.json")
         Path(body_path).write_bytes(orjson.dumps(make_points(BATCH_POINTS, 99, 1_000)))
-        base, proc = await start_server(os.path.join(tmp, "data"))
+        tokens = ",".join(f"{TOKENS[a]}:{ACCOUNTS[a]}:rw" for a in TOKENS)
+        base, proc = await start_server(os.path.join(tmp, "data"), sampling="off", tokens=tokens)
         try:
             rate = await load_b(base, args.load_points)
             print(f"loaded B: {args.load_points:,} points at {rate:,.0f} points/s")
