@@ -20,9 +20,10 @@ from .ingest.idempotency import IdempotencyStore
 from .ingest.sampler import EquitableSampler, PassThrough, Sampler
 from .ingest.writer import BatchWriter, QueueLimits
 from .metrics import Metrics
+from .sql.admission import QueryGate
 from .storage import Storage, open_storage
 from .web import billing, grafana, ops, query, write
-from .web.keys import AUTH, INGESTOR, LEDGER, METRICS, SETTINGS, STORAGE, WRITER
+from .web.keys import AUTH, INGESTOR, LEDGER, METRICS, QUERY_GATE, SETTINGS, STORAGE, WRITER
 
 
 def _routes(app: web.Application) -> None:
@@ -116,6 +117,7 @@ def create_app(
     app[SETTINGS] = settings
     app[AUTH] = auth
     app[METRICS] = Metrics(registry or CollectorRegistry())
+    app[QUERY_GATE] = QueryGate.from_settings(settings)
     if pricing is None and settings.pricing:
         pricing = load_pricing(settings.pricing)
 

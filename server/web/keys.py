@@ -10,6 +10,7 @@ from ..config import Settings
 from ..ingest import Ingestor
 from ..ingest.writer import BatchWriter
 from ..metrics import Metrics
+from ..sql.admission import QueryGate
 from ..storage import Storage
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -19,3 +20,4 @@ STORAGE = web.AppKey("storage", Storage)
 WRITER = web.AppKey("writer", BatchWriter)
 INGESTOR = web.AppKey("ingestor", Ingestor)
 LEDGER = web.AppKey("ledger", Ledger)
+QUERY_GATE = web.AppKey("query_gate", QueryGate)
