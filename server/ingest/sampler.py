@@ -87,8 +87,10 @@ class EquitableSampler:
     its share between its indexes (of all its datasets), each also capped by the index budget.
     This gives every account an `allowance`: the rows per window each of its indexes may store.
     An account under its fair share keeps the index budget, whatever the others write. An
-    account with no count in the window that ended gets the index budget, or less if its fair
-    share as one more heavy account is less.
+    account with no count in the window that ended gets the index budget, or its fair share as
+    one more heavy account if that is less. There is no budget per account besides: max-min
+    already guarantees each of n active accounts its demand or total / n, and a fixed cap
+    would only leave budget unused while the others are quiet.
     Interval: an index under its allowance is stored exactly. Above it, k = rate / allowance,
     rounded at random to a neighbouring integer so that E[1/k] is exact, and every k-th point is
     kept from a uniformly random offset (systematic sampling): each point is kept with
@@ -102,9 +104,10 @@ class EquitableSampler:
     (n = its points there), as its estimate grows with its own count; indexes and accounts new
     in a window use the allowance set at its start, so the total may overshoot in that window.
 
-    Cost: a Python step per distinct index of a batch, except for the single points of indexes
-    new in the window once the allowance is under `FRESH_MAX_ALLOWANCE` (a flood of new
-    indexes): those share one rate and are drawn together, one random integer each.
+    Cost: a batch whose indexes are all under their allowance is checked in C; past that, a
+    Python step per distinct index, except for the single points of indexes new in the window
+    once the allowance is under `FRESH_MAX_ALLOWANCE` (a flood of new indexes): those share one
+    rate and are drawn together, one random integer each.
 
     Memory: counts of the current and previous window only, so an index idle for two windows is
     forgotten; past `max_keys` the previous window's counts, then the current one's, are dropped.
