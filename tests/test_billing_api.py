@@ -15,7 +15,7 @@ from server.app import create_app
 from server.billing import load_pricing, parse_pricing
 from server.config import ConfigError
 from server.ingest.sampler import EquitableSampler
-from server.storage.embedded import EmbeddedStorage
+from server.storage.clickhouse import ClickHouseStorage
 from tests.helpers import count
 
 ACCOUNT = "acct"
@@ -167,7 +167,7 @@ async def test_data_older_than_the_meter_is_estimated_with_an_interval(
     aiohttp_client, make_settings, tmp_path
 ):
     path = str(tmp_path / "early")
-    early = await EmbeddedStorage.open(path, 92)
+    early = await ClickHouseStorage.open(path, 92)
     sampler = EquitableSampler(10, 100, rng=random.Random(5))
     client = await aiohttp_client(create_app(make_settings(), storage=early, sampler=sampler))
     moment = REF + timedelta(days=2)
@@ -178,7 +178,7 @@ async def test_data_older_than_the_meter_is_estimated_with_an_interval(
     await client.close()
     await early.close()
 
-    storage = await EmbeddedStorage.open(path, 92)
+    storage = await ClickHouseStorage.open(path, 92)
     try:
         settings = make_settings(billing_grace_hours=2400)
         pricing = parse_pricing(PRICING.format(tz="UTC"))

@@ -9,7 +9,7 @@ import time
 import orjson
 
 from server.app import create_app
-from server.storage.embedded import EmbeddedStorage
+from server.storage.clickhouse import ClickHouseStorage
 from tests.helpers import count
 
 URL = "/v1/accounts/acct_a/datasets/usage/points"
@@ -48,14 +48,14 @@ async def test_concurrent_retries_write_once(client, storage):
 
 async def test_answer_survives_a_restart(aiohttp_client, make_settings, tmp_path):
     path = str(tmp_path / "restart")
-    first_store = await EmbeddedStorage.open(path, 92)
+    first_store = await ClickHouseStorage.open(path, 92)
     app = create_app(make_settings(), storage=first_store)
     client = await aiohttp_client(app)
     first = await (await client.post(URL, json=BATCH, headers=key("k-restart"))).json()
     await client.close()
     await first_store.close()
 
-    second_store = await EmbeddedStorage.open(path, 92)
+    second_store = await ClickHouseStorage.open(path, 92)
     try:
         client = await aiohttp_client(create_app(make_settings(), storage=second_store))
         again = await client.post(URL, json=BATCH, headers=key("k-restart"))

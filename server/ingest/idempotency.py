@@ -72,6 +72,7 @@ class IdempotencyStore:
         found = await self._storage.query(
             f"SELECT 1 FROM {self._storage.database}.{table} WHERE {column} = {batch} LIMIT 1",
             "TabSeparated",
+            lane="write",
         )
         return bool(found.strip())
 
@@ -82,6 +83,7 @@ class IdempotencyStore:
             f"WHERE account_id = {sql_string(account_id)} AND key = {sql_string(key)} "
             f"AND created > now() - INTERVAL {TTL_S} SECOND",
             "JSONCompactEachRow",
+            lane="write",  # part of a write: it must not wait behind users' queries
         )
         if not rows.strip():
             return Claim(None)
