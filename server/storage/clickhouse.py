@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 from ..errors import AppError, StorageUnavailable
 from . import DEFAULT_DATABASE, LaneName, QuerySettings, chdb_quirks, schema
 from .errors import query_error
+from .schema_check import check_points_table
 
 if TYPE_CHECKING:
     from clickhouse_connect.driver.client import Client
@@ -183,7 +184,8 @@ class ClickHouseStorage:
     async def open(
         cls, location: str, retention_days: int, query_connections: int = 4
     ) -> ClickHouseStorage:
-        """Connect to the directory or server `location` names and migrate its schema."""
+        """Connect to the directory or server `location` names, check an existing points
+        table and migrate the schema."""
         try:
             engine = await asyncio.to_thread(engine_for, location)  # abspath reads the cwd
         except ValueError as e:
@@ -210,6 +212,7 @@ class ClickHouseStorage:
             Lane("query", clients[WRITE_CONNECTIONS:], engine.recover),
         )
         try:
+            await check_points_table(storage, engine.database)
             await schema.migrate(storage, engine.database, retention_days)
         except BaseException:
             await storage.close()
