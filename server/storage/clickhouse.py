@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict, TypeVar
 from urllib.parse import unquote, urlsplit
 
+from ..config import Settings
 from ..errors import AppError, StorageUnavailable
 from . import DEFAULT_DATABASE, LaneName, QuerySettings, chdb_quirks, schema
 from .errors import query_error
@@ -182,7 +183,10 @@ class ClickHouseStorage:
 
     @classmethod
     async def open(
-        cls, location: str, retention_days: int, query_connections: int = 4
+        cls,
+        location: str,
+        retention_days: int,
+        query_connections: int = Settings().query_connections,
     ) -> ClickHouseStorage:
         """Connect to the directory or server `location` names, check an existing points
         table and migrate the schema."""
