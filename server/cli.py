@@ -15,7 +15,7 @@ from .config import ConfigError, load_settings
 from .console import add_console_commands
 from .demo import add_demo_command
 from .errors import AppError
-from .storage import DEFAULT_DATABASE
+from .storage import DEFAULT_DATABASE, schema
 
 
 def tune_gc() -> None:
@@ -59,8 +59,6 @@ def _serve(args: argparse.Namespace) -> int:
 
 def ddl_script(database: str, retention_days: int) -> str:
     """Every statement the server runs to create its schema, each ending in `;`."""
-    from .storage import schema
-
     return ";\n\n".join(schema.all_ddl(database, retention_days)) + ";\n"
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ENV_PREFIX = "USAGEHOUSE_"
+#: A USAGEHOUSE_STORAGE that starts with one of these is a ClickHouse server, else a directory.
+SERVER_SCHEMES = ("http://", "https://")
 
 
 class ConfigError(ValueError):
@@ -82,7 +84,7 @@ class Settings:
 
     @property
     def is_remote_storage(self) -> bool:
-        return self.storage.startswith(("http://", "https://"))
+        return self.storage.startswith(SERVER_SCHEMES)
 
 
 def env_name(field_name: str) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict, TypeVar
 from urllib.parse import unquote, urlsplit
 
-from ..config import Settings
+from ..config import SERVER_SCHEMES, Settings
 from ..errors import AppError, StorageUnavailable
 from . import DEFAULT_DATABASE, LaneName, QuerySettings, chdb_quirks, schema
 from .errors import query_error
@@ -92,7 +92,7 @@ def _nothing_to_recover(client: Client) -> None:
 
 def engine_for(location: str) -> Engine:
     """The engine `USAGEHOUSE_STORAGE` names: a URL is a server, anything else a directory."""
-    if not location.startswith(("http://", "https://")):
+    if not location.startswith(SERVER_SCHEMES):
         path = os.path.abspath(location)
         return Engine(
             f"embedded chDB at {path}",
@@ -106,7 +106,7 @@ def engine_for(location: str) -> Engine:
         import clickhouse_connect
 
         # The schema's database may not exist yet: connect to `default`, name it in SQL.
-        # Without sessions, concurrent statements on one client do not collide.
+        # No session: each statement stands alone, as on chDB, and none waits on a lock.
         client: Client = clickhouse_connect.get_client(
             host=address["host"],
             port=address["port"],
