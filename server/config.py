@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ENV_PREFIX = "USAGEHOUSE_"
+#: A USAGEHOUSE_STORAGE that starts with one of these is a ClickHouse server, else a directory.
+SERVER_SCHEMES = ("http://", "https://")
 
 
 class ConfigError(ValueError):
@@ -54,6 +56,7 @@ class Settings:
     sql_max_concurrent_per_account: int = 2
     sql_max_queued_per_account: int = field(default=8, metadata={"min": 0})
     sql_max_concurrent: int = 8
+    query_connections: int = 4
     log_level: str = field(default="info", metadata=_choice("debug", "info", "warning", "error"))
 
     def __post_init__(self) -> None:
@@ -87,7 +90,7 @@ class Settings:
 
     @property
     def is_remote_storage(self) -> bool:
-        return self.storage.startswith(("http://", "https://"))
+        return self.storage.startswith(SERVER_SCHEMES)
 
 
 def env_name(field_name: str) -> str:

@@ -16,7 +16,7 @@ from server.config import ConfigError
 from server.ingest.commit import Pending, build_inserts
 from server.ingest.sampler import EquitableSampler
 from server.storage import new_batch_id
-from server.storage.embedded import EmbeddedStorage
+from server.storage.clickhouse import ClickHouseStorage
 from server.storage.schema import INSERT_COLUMNS, retention_ddl
 from tests.helpers import InterruptedStorage, count
 
@@ -169,7 +169,7 @@ async def test_data_older_than_the_meter_is_estimated_with_an_interval(
     aiohttp_client, make_settings, tmp_path
 ):
     path = str(tmp_path / "early")
-    early = await EmbeddedStorage.open(path, 92)
+    early = await ClickHouseStorage.open(path, 92)
     sampler = EquitableSampler(10, 100, rng=random.Random(5))
     client = await aiohttp_client(create_app(make_settings(), storage=early, sampler=sampler))
     moment = REF + timedelta(days=2)
@@ -180,7 +180,7 @@ async def test_data_older_than_the_meter_is_estimated_with_an_interval(
     await client.close()
     await early.close()
 
-    storage = await EmbeddedStorage.open(path, 92)
+    storage = await ClickHouseStorage.open(path, 92)
     try:
         settings = make_settings(billing_grace_hours=2400)
         pricing = parse_pricing(PRICING.format(tz="UTC"))

@@ -12,7 +12,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from server.storage.embedded import EmbeddedStorage
+from server.storage.clickhouse import ClickHouseStorage
 from server.storage.schema import COUNTERS_VIEW
 from tests.helpers import POINTS_ONLY, rows
 from tests.test_cli import URL, server
@@ -88,7 +88,7 @@ async def test_billed_quantity_equals_stored_points_after_kills_at_any_instant(t
     async with server(data, "--pricing", str(pricing)) as (base, proc):
         assert not await write_until_killed_once(base, retries)
 
-    storage = await EmbeddedStorage.open(str(data), 92)
+    storage = await ClickHouseStorage.open(str(data), 92)
     try:
         stored = await rows(
             storage,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from server.app import create_app
-from server.storage.embedded import EmbeddedStorage
+from server.storage.clickhouse import ClickHouseStorage
 from tests.helpers import count
 
 URL = "/v1/accounts/acct_a/datasets/usage/points"
@@ -45,14 +45,14 @@ async def test_concurrent_retries_write_once(client, storage):
 
 async def test_answer_survives_a_restart(aiohttp_client, make_settings, tmp_path):
     path = str(tmp_path / "restart")
-    first_store = await EmbeddedStorage.open(path, 92)
+    first_store = await ClickHouseStorage.open(path, 92)
     app = create_app(make_settings(), storage=first_store)
     client = await aiohttp_client(app)
     first = await (await client.post(URL, json=BATCH, headers=key("k-restart"))).json()
     await client.close()
     await first_store.close()
 
-    second_store = await EmbeddedStorage.open(path, 92)
+    second_store = await ClickHouseStorage.open(path, 92)
     try:
         client = await aiohttp_client(create_app(make_settings(), storage=second_store))
         again = await client.post(URL, json=BATCH, headers=key("k-restart"))
@@ -83,12 +83,12 @@ async def test_key_reused_for_another_body_after_a_restart_is_422(
     aiohttp_client, make_settings, tmp_path
 ):
     path = str(tmp_path / "restart")
-    store = await EmbeddedStorage.open(path, 92)
+    store = await ClickHouseStorage.open(path, 92)
     client = await aiohttp_client(create_app(make_settings(), storage=store))
     await client.post(URL, json=BATCH, headers=key("k-r"))
     await client.close()
     await store.close()
-    store = await EmbeddedStorage.open(path, 92)
+    store = await ClickHouseStorage.open(path, 92)
     try:
         client = await aiohttp_client(create_app(make_settings(), storage=store))
         resp = await client.post(URL, json=BATCH[:1], headers=key("k-r"))

@@ -100,6 +100,7 @@ class IdempotencyStore:
             f"AND dataset = '{schema.RECORDS_DATASET}' AND index1 = {sql_string(key)} "
             f"AND _batch > {since}",
             "JSONCompactEachRow",
+            lane="write",  # part of a write: it must not wait behind users' queries
         )
         months: set[int] = set()
         answer: Answer | None = None
