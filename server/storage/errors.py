@@ -42,7 +42,7 @@ _STATEMENT = re.compile(
 #: What must never reach a user, whatever shape a message takes: our settings, the hidden
 #: account column, the points table and its alias, and absolute paths three directories deep.
 _INTERNALS = re.compile(
-    r"SETTINGS|readonly|account_id|_points|\w\.points\b|(?:^|[\s'\"(`])/(?:[^\s'\"/]+/){3}",
+    r"SETTINGS|readonly|account_id|_points|\w\.points|(?:^|[\s'\"(`])/(?:[^\s'\"/]+/){3}",
     re.I,
 )
 _RESULT_UNIT = re.compile(r"max (rows|bytes)")

@@ -7,9 +7,7 @@ queries only read.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,9 +16,8 @@ from server.config import Settings
 from server.errors import QueryLimit, SqlRejected
 from server.sql.run import run_query
 from server.storage.embedded import EmbeddedStorage
+from tests.sql.conftest import ACCOUNT, OTHER, embedded_storage
 
-ACCOUNT = "acct_b"
-OTHER = "acct_a"
 MAX_ROWS = 100
 MAX_BYTES = 10_000
 ROWS_ERROR = f"the answer has more than {MAX_ROWS} rows (USAGEHOUSE_SQL_MAX_RESULT_ROWS)"
@@ -32,24 +29,16 @@ LONG = "x" * 300
 DATASETS = {"big": 150, "mid": 90, "small": 20}
 
 
-async def _open_loaded(path: Path) -> EmbeddedStorage:
-    storage = await EmbeddedStorage.open(str(path), retention_days=92)
-    for account in (ACCOUNT, OTHER):
-        for dataset, n in DATASETS.items():
-            await storage.command(
-                f"INSERT INTO {storage.database}.points (account_id, dataset, timestamp, "
-                "_sample_interval, index1, _blobs, _doubles) "
-                f"SELECT '{account}', '{dataset}', now() - number, "
-                f"1, toString(number % 7), [toString(number)], [number] FROM numbers({n})"
-            )
-    return storage
-
-
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStorage]:
-    storage = asyncio.run(_open_loaded(tmp_path_factory.mktemp("chdb")))
-    yield storage
-    asyncio.run(storage.close())
+    inserts = [
+        "INSERT INTO {db}.points (account_id, dataset, timestamp, _sample_interval, index1, "
+        f"_blobs, _doubles) SELECT '{account}', '{dataset}', now() - number, 1, "
+        f"toString(number % 7), [toString(number)], [number] FROM numbers({n})"
+        for account in (ACCOUNT, OTHER)
+        for dataset, n in DATASETS.items()
+    ]
+    yield from embedded_storage(tmp_path_factory.mktemp("chdb"), inserts)
 
 
 @pytest.fixture

@@ -214,6 +214,14 @@ SELECT 1e;
 # error: sql_error
 SELECT now() - INTERVAL 'x' DAY;
 
+# title: GROUP BY with nothing after it is a sql_error, not ClickHouse's syntax error
+# error: sql_error
+SELECT blob1 FROM weather GROUP BY;
+
+# title: ARRAY JOIN of a parameter is a sql_error (sqlglot failed with a ValueError: a 500)
+# error: sql_error
+SELECT count() FROM weather ARRAY JOIN ?@0;
+
 # title: comments are dropped from the output
 SELECT /* a comment */ 1 -- trailing
 ;
