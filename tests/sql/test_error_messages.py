@@ -11,14 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
 
-from server.config import Settings
+from server.config import Settings, load_settings
 from server.errors import AppError, SqlError
 from server.sql.run import run_query
 from server.storage.embedded import EmbeddedStorage
 from server.storage.errors import query_error
 from tests.sql import attacks, goldens
 from tests.sql.conftest import ACCOUNT, embedded_storage, fixture_rows
+from tests.sql.test_properties import sql_ish
 
 #: Text of the statement that runs (translation, scoping, settings), never the user's.
 MARKERS = ("SETTINGS", "readonly", "max_execution_time", "account_id", "_points", "usagehouse.")
@@ -138,3 +141,17 @@ async def test_no_message_for_the_attack_corpus_or_goldens_shows_internals(loade
 )
 def test_clickhouse_messages_are_cut_to_what_concerns_the_user(text, message):
     assert query_error(text).message == message
+
+
+@hypothesis_settings(
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(rest=sql_ish)
+async def test_any_query_fails_with_a_4xx_that_shows_nothing_internal(loaded, rest):
+    query = f"SELECT blob1, count() FROM weather {rest}"
+    settings = load_settings({}, storage=loaded.path, sampling="off")
+    try:
+        await run_query(loaded, settings, query, account_id=ACCOUNT)
+    except AppError as e:
+        assert_shows_nothing_internal(query, e, loaded)

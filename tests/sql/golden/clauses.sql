@@ -126,6 +126,10 @@ SELECT blob1 FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE 
 SELECT count() AS n FROM (SELECT blob1 FROM weather LIMIT ALL);
 SELECT count() AS n FROM (SELECT blob1 FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather);
 
+# title: a LIMIT of a qualified star reaches ClickHouse (the LIMIT ALL rewrite failed on it: a 500)
+SELECT 1 FROM weather LIMIT x.*;
+SELECT 1 FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather LIMIT x.*;
+
 # title: OFFSET without LIMIT
 # execute: true
 # columns: ["blob1"]
