@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from server.config import Settings
+from server.app import create_app
+from server.config import Settings, load_settings
 from server.errors import QueryLimit, SqlRejected
 from server.sql.run import run_query
 from server.storage.embedded import EmbeddedStorage
@@ -169,3 +170,13 @@ async def test_the_limits_come_from_settings(loaded, make_settings: Callable[...
     roomy = make_settings(sql_max_result_rows=1000, sql_max_result_bytes=1_000_000)
     body = await run(loaded, roomy, "SELECT blob1 FROM big UNION ALL SELECT 'x' FORMAT JSONEachRow")
     assert body.count(b"\n") == 151
+
+
+async def test_the_sql_api_answers_422_naming_the_limit_and_its_setting(aiohttp_client, loaded):
+    settings = load_settings({}, storage=loaded.path, sampling="off", sql_max_result_rows=MAX_ROWS)
+    client = await aiohttp_client(create_app(settings, storage=loaded))
+    url = f"/client/v4/accounts/{ACCOUNT}/analytics_engine/sql"
+    resp = await client.post(url, data=b"SELECT blob1 FROM big UNION ALL SELECT 'x'")
+    assert resp.status == 422
+    assert resp.content_type == "text/plain"
+    assert await resp.text() == ROWS_ERROR
