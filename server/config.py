@@ -52,7 +52,7 @@ class Settings:
     sql_max_rows_to_read: int = 2_000_000_000
     sql_max_result_rows: int = 1_000_000
     sql_max_result_bytes: int = 256 * 1024 * 1024
-    sql_max_memory_bytes: int = 4 * 1024**3
+    sql_max_memory_bytes: int = 1024**3
     sql_max_concurrent_per_account: int = 2
     sql_max_queued_per_account: int = field(default=8, metadata={"min": 0})
     sql_max_concurrent: int = 8

@@ -81,6 +81,15 @@ class QueryLimit(SqlError):
     code = "query_limit"
 
 
+class LimitExceeded(QueryLimit):
+    """ClickHouse stopped the query at a limit we set; `setting` is ClickHouse's name for it
+    (`max_result_rows`), so the SQL layer can say which of its settings that is."""
+
+    def __init__(self, message: str, setting: str) -> None:
+        super().__init__(message)
+        self.setting = setting
+
+
 class RetryLater(AppError):
     """A limit that frees up by itself; answered with `Retry-After: retry_after` seconds."""
 

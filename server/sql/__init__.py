@@ -1,7 +1,9 @@
 """WAE SQL to ClickHouse SQL: parse, allow-list, rewrite to WAE semantics, scope to the account.
 
 `translate()` is the one entry point (cached); sqlglot's exceptions are translated into
-`SqlError` here (and in `macros.py`, for the Grafana text it parses before translation).
+`SqlError` here (and in `macros.py`, for the Grafana text it parses before translation): its
+own error classes, and any other exception raised inside sqlglot's code, since on some inputs
+its parser fails with a plain ValueError or TypeError.
 `query_settings()` gives the settings every query runs with.
 """
 
@@ -48,6 +50,10 @@ def _checked(text: str, *, account_id: str, database: str) -> Translation:
         raise SqlError(_one_line(str(e))) from e
     except RecursionError as e:
         raise SqlError("query is nested too deeply") from e
+    except Exception as e:
+        if not parse.is_sqlglot_failure(e):
+            raise  # our own bug: a 500, logged with its traceback
+        raise SqlError("cannot read the query: this syntax is not supported") from e
 
 
 _cached = lru_cache(maxsize=CACHE_SIZE)(_checked)

@@ -245,6 +245,13 @@ def _check_select(node: exp.Expr) -> None:
         )
 
 
+def _check_group(node: exp.Expr) -> None:
+    # sqlglot accepts `GROUP BY` with nothing after it; ClickHouse would blame the SETTINGS
+    # clause the storage layer appends.
+    if not node.expressions and not node.args.get("all"):
+        raise SqlError("incomplete GROUP BY clause", **_position(node))
+
+
 def _check_literal(node: exp.Expr) -> None:
     # ClickHouse cannot parse a number that overflows Float64 (`1e400`) or lacks its exponent
     # (`1e`), and blames the SETTINGS clause after it; name the number instead.
@@ -291,6 +298,7 @@ CHECKS: Final[dict[type[exp.Expr], Callable[[exp.Expr], None]]] = {
     exp.DataType: _check_data_type,
     exp.CTE: _check_cte,
     exp.Select: _check_select,
+    exp.Group: _check_group,
     exp.Literal: _check_literal,
     exp.Interval: _check_interval,
 }

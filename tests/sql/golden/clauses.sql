@@ -126,6 +126,10 @@ SELECT blob1 FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE 
 SELECT count() AS n FROM (SELECT blob1 FROM weather LIMIT ALL);
 SELECT count() AS n FROM (SELECT blob1 FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather);
 
+# title: a LIMIT of a qualified star reaches ClickHouse (the LIMIT ALL rewrite failed on it: a 500)
+SELECT 1 FROM weather LIMIT x.*;
+SELECT 1 FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather LIMIT x.*;
+
 # title: OFFSET without LIMIT
 # execute: true
 # columns: ["blob1"]
@@ -213,6 +217,14 @@ SELECT 1e;
 # title: an INTERVAL whose quoted count is not a whole number is a sql_error
 # error: sql_error
 SELECT now() - INTERVAL 'x' DAY;
+
+# title: GROUP BY with nothing after it is a sql_error, not ClickHouse's syntax error
+# error: sql_error
+SELECT blob1 FROM weather GROUP BY;
+
+# title: ARRAY JOIN of a parameter is a sql_error (sqlglot failed with a ValueError: a 500)
+# error: sql_error
+SELECT count() FROM weather ARRAY JOIN ?@0;
 
 # title: comments are dropped from the output
 SELECT /* a comment */ 1 -- trailing
