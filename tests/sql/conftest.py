@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 import pytest
 
-from server.storage.embedded import EmbeddedStorage
+from server.storage.clickhouse import ClickHouseStorage
 from server.storage.schema import all_ddl
 
 ACCOUNT = "acct_b"  # the account every golden query runs as
@@ -125,13 +125,13 @@ def fixture_rows() -> list[str]:
     ]
 
 
-def embedded_storage(path: Path, inserts: list[str]) -> Iterator[EmbeddedStorage]:
-    """A real EmbeddedStorage for a module whose tests only read, loaded once with `inserts`
+def embedded_storage(path: Path, inserts: list[str]) -> Iterator[ClickHouseStorage]:
+    """A real ClickHouseStorage for a module whose tests only read, loaded once with `inserts`
     (`{db}` is the database); for a module-scoped fixture. Its calls run on whatever loop
     awaits them, so each test's own loop can use it."""
 
-    async def open_loaded() -> EmbeddedStorage:
-        storage = await EmbeddedStorage.open(str(path), retention_days=36500)
+    async def open_loaded() -> ClickHouseStorage:
+        storage = await ClickHouseStorage.open(str(path), retention_days=36500)
         for insert in inserts:
             await storage.command(insert.replace("{db}", storage.database))
         return storage

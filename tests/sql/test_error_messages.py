@@ -17,7 +17,7 @@ from hypothesis import settings as hypothesis_settings
 from server.config import Settings, load_settings
 from server.errors import AppError, SqlError
 from server.sql.run import run_query
-from server.storage.embedded import EmbeddedStorage
+from server.storage.clickhouse import ClickHouseStorage
 from server.storage.errors import query_error
 from tests.sql import attacks, goldens
 from tests.sql.conftest import ACCOUNT, embedded_storage, fixture_rows
@@ -47,7 +47,7 @@ ENGINE_ERRORS = {
 
 
 @pytest.fixture(scope="module")
-def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStorage]:
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClickHouseStorage]:
     yield from embedded_storage(tmp_path_factory.mktemp("chdb"), fixture_rows())
 
 
@@ -56,14 +56,14 @@ def settings(make_settings: Callable[..., Settings]) -> Settings:
     return make_settings()
 
 
-def assert_shows_nothing_internal(query: str, error: AppError, storage: EmbeddedStorage) -> None:
+def assert_shows_nothing_internal(query: str, error: AppError, storage: ClickHouseStorage) -> None:
     assert error.status < 500, error.message
     assert error.message and "\n" not in error.message
     for marker in MARKERS:
         assert marker.lower() not in error.message.lower() or marker.lower() in query.lower(), (
             f"{marker!r} in {error.message!r}"
         )
-    assert storage.path not in error.message
+    assert storage.location not in error.message
 
 
 @pytest.mark.parametrize(("query", "message"), ENGINE_ERRORS.items())
@@ -150,7 +150,7 @@ def test_clickhouse_messages_are_cut_to_what_concerns_the_user(text, message):
 @given(rest=sql_ish)
 async def test_any_query_fails_with_a_4xx_that_shows_nothing_internal(loaded, rest):
     query = f"SELECT blob1, count() FROM weather {rest}"
-    settings = load_settings({}, storage=loaded.path, sampling="off")
+    settings = load_settings({}, storage=loaded.location, sampling="off")
     try:
         await run_query(loaded, settings, query, account_id=ACCOUNT)
     except AppError as e:

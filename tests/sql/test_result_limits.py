@@ -16,7 +16,7 @@ from server.app import create_app
 from server.config import Settings, load_settings
 from server.errors import QueryLimit, SqlRejected
 from server.sql.run import run_query
-from server.storage.embedded import EmbeddedStorage
+from server.storage.clickhouse import ClickHouseStorage
 from tests.sql.conftest import ACCOUNT, OTHER, embedded_storage
 
 MAX_ROWS = 100
@@ -31,7 +31,7 @@ DATASETS = {"big": 150, "mid": 90, "small": 20}
 
 
 @pytest.fixture(scope="module")
-def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStorage]:
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClickHouseStorage]:
     inserts = [
         "INSERT INTO {db}.points (account_id, dataset, timestamp, _sample_interval, index1, "
         f"_blobs, _doubles) SELECT '{account}', '{dataset}', now() - number, 1, "
@@ -47,7 +47,7 @@ def limited(make_settings: Callable[..., Settings]) -> Settings:
     return make_settings(sql_max_result_rows=MAX_ROWS, sql_max_result_bytes=MAX_BYTES)
 
 
-async def run(storage: EmbeddedStorage, settings: Settings, query: str) -> bytes:
+async def run(storage: ClickHouseStorage, settings: Settings, query: str) -> bytes:
     result = await run_query(storage, settings, query, account_id=ACCOUNT)
     return result.body
 
@@ -173,7 +173,7 @@ async def test_the_limits_come_from_settings(loaded, make_settings: Callable[...
 
 
 async def test_the_sql_api_answers_422_naming_the_limit_and_its_setting(aiohttp_client, loaded):
-    settings = load_settings({}, storage=loaded.path, sampling="off", sql_max_result_rows=MAX_ROWS)
+    settings = load_settings({}, storage=loaded.location, sampling="off", sql_max_result_rows=MAX_ROWS)
     client = await aiohttp_client(create_app(settings, storage=loaded))
     url = f"/client/v4/accounts/{ACCOUNT}/analytics_engine/sql"
     resp = await client.post(url, data=b"SELECT blob1 FROM big UNION ALL SELECT 'x'")
