@@ -1,16 +1,18 @@
 """The write path: parse -> validate (WAE limits) -> sample -> group-commit writer.
 
-`Ingestor.write` is what the HTTP handler calls; it knows nothing about aiohttp.
+`Ingestor.admit` and `Ingestor.write` are what the HTTP handler calls; they know nothing about
+aiohttp. Bodies over `points.PIECE_BYTES` are parsed and validated in a thread.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
 from collections.abc import Callable
 
 from ..billing.counters import Counters
-from ..errors import PayloadTooLarge
+from ..errors import Overloaded
 from ..metrics import Metrics
 from . import points as pts
 from .idempotency import IdempotencyStore, check_key
@@ -44,6 +46,15 @@ class Ingestor:
         self._max_points = max_points_per_request
         self._clock = clock
 
+    def admit(self, account_id: str, dataset: str) -> None:
+        """The checks that need no body: names, and room in the write queue. The HTTP layer
+        calls this before it reads the body, so a full queue costs a refused client nothing."""
+        pts.check_account(account_id)
+        pts.check_dataset(dataset)
+        if self._writer.is_full():
+            self._metrics.ingest_overloaded_total.inc()
+            raise Overloaded("write queue is full, retry shortly", retry_after=1)
+
     async def write(
         self,
         account_id: str,
@@ -53,8 +64,7 @@ class Ingestor:
         idempotency_key: str | None = None,
     ) -> Response:
         """Validate, sample and commit one request; returns `{"ok", "accepted", "stored"}`."""
-        pts.check_account(account_id)
-        pts.check_dataset(dataset)
+        self.admit(account_id, dataset)
         if idempotency_key is None:
             return await self._write(account_id, dataset, body, content_type, None)
         check_key(idempotency_key)
@@ -80,19 +90,12 @@ class Ingestor:
         key: str | None,
         counted: bool = False,
     ) -> Response:
-        items = pts.parse_body(body, content_type)
-        if len(items) > self._max_points:
-            raise PayloadTooLarge(
-                f"{len(items)} points in one request; the limit is {self._max_points}",
-                limit=self._max_points,
-            )
         now = self._clock()
-        try:
-            points = pts.validate(items, int(now), self._retention_days)
-        except Exception:
-            label = self._metrics.dataset_label(dataset)
-            self._metrics.ingest_points_rejected_total.labels(label).inc(len(items))
-            raise
+        label = self._metrics.dataset_label(dataset)
+        if len(body) > pts.PIECE_BYTES:
+            points = await asyncio.to_thread(self._points, body, content_type, now, label)
+        else:
+            points = self._points(body, content_type, now, label)
         accepted = len(points)
         intervals = self._sampler.sample(account_id, dataset, points.indexes, now)
         if intervals is None:
@@ -125,9 +128,17 @@ class Ingestor:
         stored = len(pending)
         pending.response = {"ok": True, "accepted": accepted, "stored": stored}
         await self._writer.write(pending)
-        label = self._metrics.dataset_label(dataset)
         self._metrics.ingest_points_accepted_total.labels(label).inc(accepted)
         self._metrics.ingest_points_stored_total.labels(label).inc(stored)
         tally = [(1, stored)] if intervals is None else Counter(pending.sample_intervals).items()
         self._metrics.sample_interval.add(label, tally)
         return pending.response
+
+    def _points(self, body: bytes, content_type: str, now: float, label: str) -> pts.Points:
+        """Parse and validate; pure, so large bodies run it in a thread."""
+        items = pts.parse_body(body, content_type, self._max_points)
+        try:
+            return pts.validate(items, int(now), self._retention_days)
+        except Exception:
+            self._metrics.ingest_points_rejected_total.labels(label).inc(len(items))
+            raise

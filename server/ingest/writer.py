@@ -74,6 +74,10 @@ class BatchWriter:
     def queued_points(self) -> int:
         return self._queued_points
 
+    def is_full(self) -> bool:
+        """Whether a write would be refused now: checked before a request's body is read."""
+        return self._queued_points >= self._max_queue
+
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="usagehouse-writer")
 

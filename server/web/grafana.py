@@ -15,6 +15,7 @@ from ..grafana.datasource import JsonDatasource
 from ..grafana.frames import Table, table_of
 from ..grafana.protocol import Json, load
 from ..sql.run import run_query
+from .bodies import read_body
 from .keys import AUTH, METRICS, SETTINGS, STORAGE
 
 ACCOUNT_HEADER = "X-Usagehouse-Account"
@@ -53,7 +54,7 @@ def _endpoint(
 
     async def handler(request: web.Request) -> web.Response:
         account_id = _account(request)
-        body = load(await request.read())
+        body = load(await read_body(request))
         return _json(await answer(_datasource(request, account_id), body))
 
     return handler
