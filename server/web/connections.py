@@ -13,7 +13,6 @@ from aiohttp.web_protocol import RequestPayloadError
 from ..config import Settings
 
 
-
 class ConnectionLog(logging.LoggerAdapter):  # type: ignore[type-arg]
     """aiohttp's server logger without tracebacks for requests that were never valid HTTP: garbage
     bytes, a bad request line or header, a broken chunked or compressed body. Those got a 400;
