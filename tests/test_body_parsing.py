@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server.errors import BadRequest, PayloadTooLarge
+from server.ingest import pieces
 from server.ingest import points as pts
 from tests.helpers import count
 
@@ -34,7 +35,7 @@ class LoadsSpy:
 @pytest.fixture
 def loads_spy(monkeypatch: pytest.MonkeyPatch) -> LoadsSpy:
     spy = LoadsSpy()
-    monkeypatch.setattr(pts.orjson, "loads", spy)
+    monkeypatch.setattr(orjson, "loads", spy)
     return spy
 
 
@@ -45,10 +46,10 @@ def big_array(n: int) -> tuple[list[dict], bytes]:
 
 def test_a_large_array_is_parsed_in_pieces_with_the_whole_result(loads_spy):
     points, body = big_array(40_000)
-    assert len(body) > 8 * pts.PIECE_BYTES
+    assert len(body) > 8 * pieces.PIECE_BYTES
     assert pts.parse_body(body, "application/json") == points
     assert len(loads_spy.sizes) >= 8
-    assert max(loads_spy.sizes) < pts.PIECE_BYTES + 200  # a piece ends at the next point
+    assert max(loads_spy.sizes) < pieces.PIECE_BYTES + 200  # a piece ends at the next point
 
 
 def test_a_large_array_past_the_point_limit_is_refused_after_parsing_about_the_limit(loads_spy):
@@ -57,14 +58,59 @@ def test_a_large_array_past_the_point_limit_is_refused_after_parsing_about_the_l
         pts.parse_body(body, "application/json", max_points=100_000)
     assert "USAGEHOUSE_MAX_POINTS_PER_REQUEST" in info.value.message
     assert info.value.detail == {"limit": 100_000}
-    assert sum(loads_spy.sizes) < 3 * 100_000 + 2 * pts.PIECE_BYTES
+    assert sum(loads_spy.sizes) < 3 * 100_000 + 2 * pieces.PIECE_BYTES
+
+
+@pytest.mark.parametrize(
+    "element",
+    [b"[]", b"0", b'"x"', b"null", b"[[]]"],
+    ids=["arrays", "numbers", "strings", "nulls", "nested"],
+)
+def test_a_large_array_of_non_objects_is_also_refused_after_about_the_limit(loads_spy, element):
+    body = b"[" + (element + b",") * 3_000_000 + element + b"]"
+    with pytest.raises(PayloadTooLarge):
+        pts.parse_body(body, "application/json", max_points=100_000)
+    assert sum(loads_spy.sizes) < len(element + b",") * 100_000 + 2 * pieces.PIECE_BYTES
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'[{"doubles": [' + b"0," * 5_000_000 + b"0]}]",  # one huge point
+        b"[{}, [" + b"[]," * 5_000_000 + b"[]]]",  # one huge non-object
+        b'[{"blobs": ["' + b"x}, {" * 2_000_000 + b'"]}]',  # a string with cuts, never closed
+    ],
+    ids=["huge point", "huge element", "open string"],
+)
+def test_no_more_than_two_pieces_of_a_megabyte_are_parsed_for_a_point_that_never_ends(
+    loads_spy, body
+):
+    with pytest.raises(BadRequest) as info:
+        pts.parse_body(body, "application/json")
+    assert max(loads_spy.sizes) < 2 * pieces.MAX_POINT_BYTES + 10
+    assert sum(loads_spy.sizes) < 4 * pieces.MAX_POINT_BYTES
+    assert "ends within 1048576 bytes" in info.value.message or "invalid JSON" in info.value.message
+
+
+def test_a_large_body_that_is_not_an_array_is_refused_unparsed(loads_spy):
+    body = b'{"doubles": [' + b"0," * 1_000_000 + b"0]}"
+    with pytest.raises(BadRequest, match="more than any data point can be"):
+        pts.parse_body(body, "application/json")
+    assert loads_spy.sizes == []
+
+
+def test_an_ndjson_line_longer_than_any_point_is_refused_unparsed(loads_spy):
+    body = b"{}\n" + b'{"doubles": [' + b"0," * 1_000_000 + b"0]}\n"
+    with pytest.raises(BadRequest, match="NDJSON line 2 is over 1048576 bytes"):
+        pts.parse_body(body, "application/x-ndjson")
+    assert loads_spy.sizes == [2]
 
 
 def test_large_ndjson_past_the_point_limit_is_refused_after_parsing_about_the_limit(loads_spy):
     body = b"{}\n" * 5_000_000
     with pytest.raises(PayloadTooLarge):
         pts.parse_body(body, "application/x-ndjson", max_points=100_000)
-    assert len(loads_spy.sizes) < 100_000 + pts.PIECE_BYTES // 3
+    assert len(loads_spy.sizes) < 100_000 + pieces.PIECE_BYTES // 3
 
 
 def test_large_ndjson_is_parsed_like_small(loads_spy):
@@ -126,7 +172,7 @@ element = st.one_of(
 @given(st.lists(element, max_size=60), st.sampled_from([0, orjson.OPT_INDENT_2]))
 def test_pieces_give_the_whole_parse_for_any_array(items, option):
     body = orjson.dumps(items, option=option)
-    with mock.patch.object(pts, "PIECE_BYTES", 16):
+    with mock.patch.object(pieces, "PIECE_BYTES", 16):
         assert pts.parse_body(body, "application/json") == items
 
 
@@ -141,7 +187,7 @@ def test_pieces_fail_like_the_whole_parse_on_any_damage(items, data):
         expected: object = orjson.loads(broken)
     except orjson.JSONDecodeError:
         expected = None
-    with mock.patch.object(pts, "PIECE_BYTES", 16):
+    with mock.patch.object(pieces, "PIECE_BYTES", 16):
         try:
             got: object = pts.parse_body(broken, "application/json")
         except BadRequest as e:
@@ -167,7 +213,7 @@ async def test_a_large_body_is_parsed_while_the_server_keeps_answering(
 
     monkeypatch.setattr(pts, "validate", validate)
     points, body = big_array(5_000)
-    assert len(body) > pts.PIECE_BYTES
+    assert len(body) > pieces.PIECE_BYTES
     write = asyncio.create_task(client.post(URL, data=body))
     for _ in range(3000):
         if started.is_set():

@@ -1,7 +1,7 @@
 """The write path: parse -> validate (WAE limits) -> sample -> group-commit writer.
 
 `Ingestor.admit` and `Ingestor.write` are what the HTTP handler calls; they know nothing about
-aiohttp. Bodies over `points.PIECE_BYTES` are parsed and validated in a thread.
+aiohttp. Bodies over `pieces.PIECE_BYTES` are parsed and validated in a thread.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from collections import Counter
 from collections.abc import Callable
 
 from ..billing.counters import Counters
-from ..errors import Overloaded
+from ..errors import InvalidDataPoint, Overloaded
 from ..metrics import Metrics
+from . import pieces
 from . import points as pts
 from .idempotency import IdempotencyStore, check_key
 from .sampler import Sampler
@@ -92,7 +93,7 @@ class Ingestor:
     ) -> Response:
         now = self._clock()
         label = self._metrics.dataset_label(dataset)
-        if len(body) > pts.PIECE_BYTES:
+        if len(body) > pieces.PIECE_BYTES:
             points = await asyncio.to_thread(self._points, body, content_type, now, label)
         else:
             points = self._points(body, content_type, now, label)
@@ -135,10 +136,15 @@ class Ingestor:
         return pending.response
 
     def _points(self, body: bytes, content_type: str, now: float, label: str) -> pts.Points:
-        """Parse and validate; pure, so large bodies run it in a thread."""
-        items = pts.parse_body(body, content_type, self._max_points)
-        try:
-            return pts.validate(items, int(now), self._retention_days)
-        except Exception:
-            self._metrics.ingest_points_rejected_total.labels(label).inc(len(items))
-            raise
+        """Parse and validate a piece at a time, so memory holds only valid points; pure, so
+        large bodies run it in a thread."""
+        points = pts.Points([], [], [], [])
+        for items in pts.read_pieces(body, content_type, self._max_points):
+            try:
+                points.extend(pts.validate(items, int(now), self._retention_days, len(points)))
+            except InvalidDataPoint:
+                # a large body refused early counts the points read up to the bad one
+                rejected = len(points) + len(items)
+                self._metrics.ingest_points_rejected_total.labels(label).inc(rejected)
+                raise
+        return points

@@ -7,12 +7,14 @@ the error names its position. The result is columnar, ready for the writer.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import orjson
 
 from ..errors import BadRequest, InvalidDataPoint, PayloadTooLarge
+from . import pieces
 
 # WAE limits (workerd analytics-engine-impl.h); messages copied verbatim, stray ")" included.
 LIMITS = {"indexes": 1, "index_bytes": 96, "blobs": 20, "blob_bytes": 16_000, "doubles": 20}
@@ -30,10 +32,6 @@ DATASET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")
 ACCOUNT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 FUTURE_SKEW_S = 15 * 60
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
-# Bodies above this are parsed a piece at a time (and by the Ingestor, off the event loop): about
-# 5 ms of orjson on this project's 2-core benchmark machine.
-PIECE_BYTES = 256 * 1024
-_BETWEEN_OBJECTS = re.compile(rb'\}\s*,\s*\{\s*["}]')
 
 
 @dataclass(slots=True)
@@ -47,6 +45,12 @@ class Points:
 
     def __len__(self) -> int:
         return len(self.timestamps)
+
+    def extend(self, other: Points) -> None:
+        self.timestamps.extend(other.timestamps)
+        self.indexes.extend(other.indexes)
+        self.blobs.extend(other.blobs)
+        self.doubles.extend(other.doubles)
 
 
 def check_dataset(name: str) -> None:
@@ -63,101 +67,52 @@ def check_account(account_id: str) -> None:
 
 
 def parse_body(body: bytes, content_type: str, max_points: int | None = None) -> list[object]:
-    """JSON object, JSON array or NDJSON -> a list of raw points. With `max_points`, a body with
-    more is refused as soon as the count passes it, before the rest is parsed."""
+    """JSON object, JSON array or NDJSON -> a list of raw points."""
+    return [item for piece in read_pieces(body, content_type, max_points) for item in piece]
+
+
+def read_pieces(
+    body: bytes, content_type: str, max_points: int | None = None
+) -> Iterator[list[object]]:
+    """The raw points of a body, in lists a piece long (one list unless the body is large).
+    Past `max_points` it raises PayloadTooLarge before parsing further."""
     if not body.strip():
         raise BadRequest("empty body: send a data point object, a JSON array or NDJSON")
+    seen = 0
+    for piece in _split(body, content_type):
+        seen += len(piece)
+        if max_points is not None and seen > max_points:
+            raise PayloadTooLarge(
+                f"more than {max_points} points in one request; the limit is {max_points} "
+                "(USAGEHOUSE_MAX_POINTS_PER_REQUEST)",
+                limit=max_points,
+            )
+        yield piece
+
+
+def _split(body: bytes, content_type: str) -> Iterator[list[object]]:
     if content_type in NDJSON_TYPES:
-        return _parse_ndjson(body, max_points)
-    if len(body) > PIECE_BYTES and body.lstrip().startswith(b"["):
-        items = _parse_array(body, max_points)
-    else:
-        parsed = _loads(body)
-        if isinstance(parsed, dict):
-            return [parsed]
-        if not isinstance(parsed, list):
-            raise BadRequest("body must be a data point object, an array of them, or NDJSON")
-        items = parsed
-    _check_count(len(items), max_points)
-    return items
-
-
-def _check_count(count: int, max_points: int | None) -> None:
-    if max_points is not None and count > max_points:
-        raise PayloadTooLarge(
-            f"more than {max_points} points in one request; the limit is {max_points} "
-            "(USAGEHOUSE_MAX_POINTS_PER_REQUEST)",
-            limit=max_points,
-        )
-
-
-def _loads(body: bytes) -> object:
+        yield from pieces.ndjson_pieces(body)
+        return
+    if len(body) > pieces.PIECE_BYTES:
+        if body.lstrip().startswith(b"["):
+            yield from pieces.array_pieces(body)
+            return
+        if len(body) > pieces.MAX_POINT_BYTES:
+            raise BadRequest(
+                f"a body that is not an array is one data point, and {len(body)} bytes is more "
+                f"than any data point can be (at most {pieces.MAX_POINT_BYTES} bytes of JSON)"
+            )
     try:
-        return orjson.loads(body)
+        parsed = orjson.loads(body)
     except orjson.JSONDecodeError as e:
         raise BadRequest(f"invalid JSON: {e}") from None
-
-
-def _parse_ndjson(body: bytes, max_points: int | None) -> list[object]:
-    """One value per line, a piece of lines at a time (`splitlines` of a whole 64 MiB body of
-    `{}` lines would build 20 million line objects first)."""
-    items: list[object] = []
-    number = 0
-    start = 0
-    while start < len(body):
-        cut = body.find(b"\n", start + PIECE_BYTES)
-        end = len(body) if cut < 0 else cut + 1
-        for line in body[start:end].splitlines():
-            number += 1
-            if line.strip():
-                try:
-                    items.append(orjson.loads(line))
-                except orjson.JSONDecodeError as e:
-                    raise BadRequest(
-                        f"invalid JSON on NDJSON line {number}: {e}", line=number
-                    ) from None
-        _check_count(len(items), max_points)
-        start = end
-    return items
-
-
-def _parse_array(body: bytes, max_points: int | None) -> list[object]:
-    """A large JSON array, parsed a piece of whole elements at a time: orjson holds the GIL for
-    a whole call, so one call over 64 MiB would stall the event loop even from a thread, and
-    counting as it goes refuses `[{},{},...]` after `max_points` elements, not 20 million.
-
-    A piece ends at a `}` of `},{"` or `},{}`. That text inside a string, or between objects
-    nested in a point (both invalid as points), leaves the piece unbalanced, so orjson fails
-    at its very end: the piece is then doubled, which keeps the total work linear."""
-    if not body.rstrip().endswith(b"]"):
-        raise BadRequest("invalid JSON: the body starts with '[' but does not end with ']'")
-    end = body.rstrip().rfind(b"]")
-    items: list[object] = []
-    pos = body.index(b"[") + 1
-    while True:
-        size = PIECE_BYTES
-        while True:
-            found = _BETWEEN_OBJECTS.search(body, pos + size, end)
-            cut = end if found is None else found.start() + 1
-            piece = b"[" + body[pos:cut] + b"]"
-            try:
-                part = orjson.loads(piece)
-                break
-            except orjson.JSONDecodeError as e:
-                if found is None or e.pos < len(piece) - 1:
-                    # piece[0] is the added "[": piece[i] is body[pos - 1 + i]
-                    at = pos - 1 + e.pos
-                    line = body.count(b"\n", 0, at) + 1
-                    column = at - body.rfind(b"\n", 0, at)
-                    raise BadRequest(
-                        f"invalid JSON: {e.msg}: line {line} column {column} (char {at})"
-                    ) from None
-                size = 2 * (cut - pos)
-        items.extend(part)
-        _check_count(len(items), max_points)
-        if found is None:
-            return items
-        pos = body.index(b",", cut) + 1
+    if isinstance(parsed, dict):
+        yield [parsed]
+    elif isinstance(parsed, list):
+        yield parsed
+    else:
+        raise BadRequest("body must be a data point object, an array of them, or NDJSON")
 
 
 def _fail(position: int, message: str) -> InvalidDataPoint:
@@ -184,14 +139,15 @@ def _timestamp(value: object, position: int, now_s: int, oldest_s: int) -> int:
     return seconds
 
 
-def validate(items: list[object], now_s: int, retention_days: int) -> Points:
-    """Check every point against WAE's limits; raise InvalidDataPoint naming the first bad one."""
+def validate(items: list[object], now_s: int, retention_days: int, first: int = 0) -> Points:
+    """Check every point against WAE's limits; raise InvalidDataPoint naming the first bad one
+    (`first` is the position of items[0] in the request)."""
     timestamps: list[int] = []
     indexes: list[str] = []
     blobs_out: list[list[str | None]] = []
     doubles_out: list[list[float]] = []
     oldest_s = now_s - retention_days * 86_400
-    for position, point in enumerate(items):
+    for position, point in enumerate(items, first):
         if type(point) is not dict:
             raise _fail(position, "a data point must be a JSON object")
         if not point.keys() <= FIELDS:
