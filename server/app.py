@@ -21,7 +21,6 @@ from .ingest.writer import BatchWriter
 from .metrics import Metrics
 from .storage import Storage, open_storage
 from .web import billing, grafana, ops, query, write
-from .web.bodies import body_middleware
 from .web.connections import handler_args
 from .web.keys import AUTH, INGESTOR, LEDGER, METRICS, SETTINGS, STORAGE, WRITER
 
@@ -91,7 +90,7 @@ def create_app(
             "accepts any account without a token, so it only binds to loopback addresses"
         )
     app = web.Application(
-        middlewares=[metrics_middleware, error_middleware, body_middleware],
+        middlewares=[metrics_middleware, error_middleware],
         client_max_size=settings.max_body_bytes,
         handler_args=handler_args(settings),
     )

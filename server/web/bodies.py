@@ -1,5 +1,5 @@
-"""Request bodies: refused before they are read when their encoding or declared size is wrong,
-and read within a size limit (USAGEHOUSE_MAX_BODY_BYTES) and a time limit
+"""Reading request bodies: refused before they are read when their encoding or declared size is
+wrong, and read within a size limit (USAGEHOUSE_MAX_BODY_BYTES) and a time limit
 (USAGEHOUSE_HTTP_BODY_TIMEOUT_S)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import asyncio
 from aiohttp import web
 from aiohttp.compression_utils import HAS_BROTLI, HAS_ZSTD
 
-from ..errors import Handler, PayloadTooLarge, RequestTimeout, UnsupportedMediaType
+from ..errors import PayloadTooLarge, RequestTimeout, UnsupportedMediaType
 from .keys import SETTINGS
 
 # What aiohttp decodes; it would pass a body in any other encoding through as if it were plain.
@@ -29,29 +29,24 @@ def _too_large(limit: int, declared: int | None = None) -> PayloadTooLarge:
     )
 
 
-@web.middleware
-async def body_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Refuse a body in a Content-Encoding we cannot decode (rather than misread it) and one whose
-    Content-Length is over the limit, before a byte of it is read."""
+async def read_body(request: web.Request) -> bytes:
+    """The whole (decoded) body, at most USAGEHOUSE_MAX_BODY_BYTES, arrived within
+    USAGEHOUSE_HTTP_BODY_TIMEOUT_S.
+
+    Refused before a byte is read: a Content-Encoding aiohttp cannot decode (it would pass the
+    body through as if it were plain) and a Content-Length over the limit. Chunked and compressed
+    bodies carry no usable length, so the limit is also checked as the decoded bytes arrive: a
+    small gzip body cannot inflate past it."""
     encoding = request.headers.get("Content-Encoding", "").strip().lower()
     if encoding not in BODY_ENCODINGS:
         supported = ", ".join(sorted(BODY_ENCODINGS - {""}))
         raise UnsupportedMediaType(
             f"Content-Encoding {encoding[:40]!r} is not supported: send {supported}, or none"
         )
-    limit = request.app[SETTINGS].max_body_bytes
-    declared = request.content_length
-    if declared is not None and declared > limit:
-        raise _too_large(limit, declared)
-    return await handler(request)
-
-
-async def read_body(request: web.Request) -> bytes:
-    """The whole (decoded) body, at most USAGEHOUSE_MAX_BODY_BYTES, arrived within
-    USAGEHOUSE_HTTP_BODY_TIMEOUT_S. Chunked and compressed bodies carry no usable length, so the
-    limit is checked as the decoded bytes arrive: a small gzip body cannot inflate past it."""
     settings = request.app[SETTINGS]
     limit = settings.max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise _too_large(limit, request.content_length)
     chunks: list[bytes] = []
     size = 0
     try:
