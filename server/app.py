@@ -91,6 +91,8 @@ def create_app(
         )
     app = web.Application(
         middlewares=[metrics_middleware, error_middleware],
+        # Handlers read bodies with web.bodies.read_body, which checks first (and names the
+        # setting); this only backstops a plain request.read().
         client_max_size=settings.max_body_bytes,
         handler_args=handler_args(settings),
     )
