@@ -42,6 +42,8 @@ class Settings:
     pricing: str = ""
     billing_grace_hours: float = field(default=72.0, metadata={"min": 0})
     max_body_bytes: int = 64 * 1024 * 1024
+    http_header_timeout_s: float = 30.0
+    http_body_timeout_s: float = 60.0
     max_points_per_request: int = 100_000
     queue_max_points: int = 1_000_000
     queue_max_bytes: int = 512 * 1024 * 1024

@@ -45,6 +45,12 @@ class UnsupportedMediaType(AppError):
     status, code = 415, "unsupported_media_type"
 
 
+class RequestTimeout(AppError):
+    """The request body did not arrive in time (USAGEHOUSE_HTTP_BODY_TIMEOUT_S)."""
+
+    status, code = 408, "request_timeout"
+
+
 class Unauthorized(AppError):
     status, code = 401, "unauthorized"
 
@@ -179,7 +185,12 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return await handler(request)
     except AppError as e:
         headers = {"Retry-After": str(e.retry_after)} if isinstance(e, RetryLater) else None
-        return error_response(request, e.status, e.code, e.message, e.detail, headers)
+        response = error_response(request, e.status, e.code, e.message, e.detail, headers)
+        if not request.content.is_eof():
+            # Refused before its body was read (too large, too slow, queue full, no token): do
+            # not keep the connection for another request behind the rest of this body.
+            response.force_close()
+        return response
     except web.HTTPException as e:
         if e.status < 400:
             raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import re
 
 import pytest
 from aiohttp import web
@@ -116,6 +117,39 @@ async def test_every_route_is_in_the_openapi_document(client):
         if route.method == "HEAD" or path.endswith("/"):
             continue
         assert route.method.lower() in spec["paths"].get(path, {}), (route.method, path)
+
+
+async def test_every_path_parameter_is_declared_in_the_openapi_document(client):
+    """schemathesis refused the invoices operations while `{month}` was undeclared."""
+    spec = await (await client.get("/openapi.json")).json()
+    for path, operations in spec["paths"].items():
+        in_path = set(re.findall(r"{(\w+)}", path))
+        for method, operation in operations.items():
+            declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+            assert declared == in_path, (method, path)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        ("POST", SQL, b"", 400),  # no SQL at all
+        ("GET", SQL + "?query=SELECT%201&output_format_json_quote_64bit_integers=2", b"", 400),
+        ("POST", "/grafana/json/query", b"[]", 400),
+        ("POST", "/grafana/json/variable", b"{}", 400),
+        ("GET", "/v1/accounts/acct_a/billing/invoices/2026-01", b"", 404),
+    ],
+)
+async def test_statuses_schemathesis_found_undocumented_are_declared(
+    client, method, path, body, status
+):
+    resp = await client.request(method, path, data=body)
+    assert resp.status == status
+    spec = await (await client.get("/openapi.json")).json()
+    template = next(
+        p for p in spec["paths"] if re.fullmatch(re.sub(r"{\w+}", "[^/]+", p), path.split("?")[0])
+    )
+    responses = spec["paths"][template][method.lower()]["responses"]
+    assert resp.content_type in responses[str(status)]["content"]
 
 
 @pytest.mark.parametrize("path", [WRITE, SQL, "/grafana/json/query"])

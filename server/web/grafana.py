@@ -14,6 +14,7 @@ from aiohttp import web
 from ..grafana.datasource import JsonDatasource
 from ..grafana.frames import Table, table_of
 from ..grafana.protocol import Json, load
+from .bodies import read_body
 from .keys import AUTH
 from .query import run_account_query
 
@@ -48,7 +49,7 @@ def _endpoint(
 
     async def handler(request: web.Request) -> web.Response:
         account_id = _account(request)
-        body = load(await request.read())
+        body = load(await read_body(request))
         return _json(await answer(_datasource(request, account_id), body))
 
     return handler
