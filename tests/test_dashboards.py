@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit, urlunsplit
 
 import orjson
 import pytest
@@ -280,6 +280,43 @@ def infinity_macros(text: str, window: Window) -> str:
 MOMENT = {"YYYY": "%Y", "MM": "%m", "DD": "%d", "HH": "%H", "mm": "%M", "ss": "%S"}
 
 
+def infinity_url(base: str, url: str, params: list[dict[str, str]] | None = None) -> str:
+    """The URL Infinity's backend requests (pkg/infinity/request.go, GetQueryURL), also for the
+    custom health check: a URL that does not start with the datasource URL gets it prefixed
+    (string concatenation, no slash added); the query string is parsed, the target's params
+    added, and re-encoded as Go's url.Values.Encode does (keys sorted, QueryEscape: a space
+    becomes `+`); then a URL without a scheme gets https:// (FixMissingURLSchema)."""
+    joined = url if url.startswith(base) else base + url
+    parts = urlsplit(joined)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    pairs += [(p["key"], p["value"]) for p in params or []]
+    pairs.sort(key=lambda pair: pair[0])  # stable: values of one key keep their order
+    query = "&".join(f"{quote_plus(k)}={quote_plus(v)}" for k, v in pairs)
+    result = urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+    return result if re.match(r"(?i)https?://", result) else "https://" + result
+
+
+def infinity_allows(url: str, allowed_hosts: list[str]) -> bool:
+    """Infinity's CanAllowURL: some allowed entry is a string prefix of the URL and names its
+    host (an empty list allows everything)."""
+    host = urlsplit(url).hostname
+    return not allowed_hosts or any(
+        url.startswith(allowed) and urlsplit(allowed).hostname == host for allowed in allowed_hosts
+    )
+
+
+def test_infinity_url_joins_as_request_go_does() -> None:
+    base = "http://usagehouse:8787/client/v4/accounts/demo"
+    assert infinity_url(base, "http://usagehouse:8787/ready") == (
+        "http://usagehouse:8787/client/v4/accounts/demohttp://usagehouse:8787/ready"
+    )
+    assert infinity_url(base, base + "/x?b=2&a=1") == base + "/x?a=1&b=2"
+    params = [{"key": "q", "value": "SELECT 1"}]
+    assert infinity_url(base, "/sql?z=0", params) == base + "/sql?q=SELECT+1&z=0"
+    assert infinity_allows(base + "/sql", ["http://usagehouse:8787"])
+    assert not infinity_allows("http://other:8787/sql", ["http://usagehouse:8787"])
+
+
 def infinity_backend_frame(target: dict[str, Any], body: Any) -> dict[str, Any]:
     """What Infinity's backend parser (jsonframer, gframer) makes of a JSON answer: the
     root_selector as a gjson path (empty: the whole document), one row per array item or one
@@ -490,7 +527,6 @@ def test_plugin_settings_follow_the_documented_setups() -> None:
     for infinity in (ds for ds in DATASOURCES.values() if ds["type"] == INFINITY):
         assert infinity["jsonData"]["allowedHosts"] == ["${UH_URL}"], infinity["uid"]
         assert infinity["url"].startswith("${UH_URL}/"), infinity["uid"]
-        assert infinity["jsonData"]["customHealthCheckUrl"].startswith("${UH_URL}/")
     assert DATASOURCES[BILLING]["type"] == INFINITY
     assert DATASOURCES[BILLING]["url"] == "${UH_URL}/v1/accounts/${UH_ACCOUNT}/billing"
     altinity = by_type[ALTINITY]  # Cloudflare's WAE setup: the SQL API URL, auth settings off
@@ -692,12 +728,28 @@ class Grafana:
         assert url.startswith(self.base), f"{url} is not on the server"
         return url[len(self.base) :]
 
+    def target_url(self, uid: str, suffix: str, params: list[dict[str, str]] | None = None) -> str:
+        """The URL the datasource's plugin requests for a query URL (`suffix`): Infinity joins
+        them its own way (`infinity_url`, with a target's `params`) and checks its allowed
+        hosts; the others append."""
+        base = self.url(uid)
+        if DATASOURCES[uid]["type"] != INFINITY:
+            assert not params
+            return base + suffix
+        url = infinity_url(base, suffix, params)
+        hosts = [provisioned(h, self.env) for h in DATASOURCES[uid]["jsonData"]["allowedHosts"]]
+        assert infinity_allows(url, hosts), f"{url} not in allowedHosts {hosts}"
+        return url
+
+    async def send(self, method: str, uid: str, suffix: str, **kw: Any) -> Any:
+        """The plugin's request for `suffix`, with the datasource's headers; the raw response.
+        `infinity_params` are an Infinity target's `url_options.params`."""
+        url = self.target_url(uid, suffix, kw.pop("infinity_params", None))
+        headers = {**self.headers(uid), **kw.pop("headers", {})}
+        return await self.client.request(method, self.path(url), headers=headers, **kw)
+
     async def request(self, method: str, uid: str, suffix: str, **kwargs: Any) -> Any:
-        url = self.url(uid) + suffix
-        for host in DATASOURCES[uid].get("jsonData", {}).get("allowedHosts", []):
-            assert url.startswith(provisioned(host, self.env)), f"{url} not in allowedHosts"
-        headers = {**self.headers(uid), **kwargs.pop("headers", {})}
-        resp = await self.client.request(method, self.path(url), headers=headers, **kwargs)
+        resp = await self.send(method, uid, suffix, **kwargs)
         text = await resp.text()
         assert resp.status == 200, f"{resp.status} from {method} {suffix}: {text[:500]}"
         return orjson.loads(text)
@@ -762,7 +814,12 @@ class Grafana:
                 url, sql = "", altinity_sql(board, target, variables, window)
                 headers = {"Content-Type": "text/plain"}
             assert "$" not in sql and "$" not in url, f"unexpanded macro or variable: {sql}"
-            answers.append(await self.post(uid, url, data=sql.encode(), headers=headers))
+            params = options.get("params") if kind == INFINITY else None
+            answers.append(
+                await self.post(
+                    uid, url, data=sql.encode(), headers=headers, infinity_params=params
+                )
+            )
         return answers
 
 
@@ -837,6 +894,25 @@ async def test_customer_variable_lists_the_demo_customers_busiest_first(grafana:
     assert values[0] == top["data"][0]["index1"]
 
 
+async def infinity_health_check(grafana: Grafana, uid: str, token: str | None = None) -> Any:
+    """Infinity's CheckHealth with a custom health check URL (pkg/pluginhost): a query of
+    that URL, joined to the datasource URL as every query is, GET unless the options say
+    otherwise; only the status counts."""
+    infinity = DATASOURCES[uid]["jsonData"]
+    assert infinity["customHealthCheckEnabled"] and infinity["customHealthCheckUrl"]
+    method = infinity.get("customHealthCheckUrlOptions", {}).get("method") or "GET"
+    url = provisioned(infinity["customHealthCheckUrl"], grafana.env)
+    headers = {} if token is None else {"Authorization": f"Bearer {token}"}
+    return await grafana.send(method, uid, url, headers=headers)
+
+
+async def test_infinity_health_checks_fail_with_a_wrong_token(grafana: Grafana) -> None:
+    """ "Save & test" proves the token works, not only that the server is up."""
+    for uid in (uid for uid, ds in DATASOURCES.items() if ds["type"] == INFINITY):
+        resp = await infinity_health_check(grafana, uid, token="not-a-token")
+        assert resp.status == 401, f"{uid}: {resp.status}"
+
+
 async def test_save_and_test_succeeds_for_each_provisioned_datasource(grafana: Grafana) -> None:
     """What "Save & test" calls: the JSON datasource's GET /, Infinity's custom health check,
     and the Altinity plugin's probes (SELECT 1, SELECT timezone()) with the provisioned
@@ -848,13 +924,8 @@ async def test_save_and_test_succeeds_for_each_provisioned_datasource(grafana: G
     )
     assert resp.status == 200 and (await resp.json())["account"] == ACCOUNT
     for uid in (uid for uid, ds in DATASOURCES.items() if ds["type"] == INFINITY):
-        infinity = DATASOURCES[uid]["jsonData"]
-        assert infinity["customHealthCheckEnabled"]
-        resp = await grafana.client.get(
-            grafana.path(provisioned(infinity["customHealthCheckUrl"], grafana.env)),
-            headers=grafana.headers(uid),
-        )
-        assert resp.status == 200, f"{uid}: {await resp.text()}"
+        resp = await infinity_health_check(grafana, uid)
+        assert resp.status == 200, f"{uid}: {resp.status} {await resp.text()}"
     for probe in ("SELECT 1 FORMAT JSON", "SELECT timezone() FORMAT JSON"):
         body = await grafana.post(by_type[ALTINITY], "", data=probe.encode())
         assert body["rows"] == 1, probe
