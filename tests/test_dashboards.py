@@ -72,8 +72,9 @@ BILLING = "usagehouse-billing"  # the Infinity datasource on the billing API
 PRICING = load_pricing(str(ROOT / "pricing.example.toml"))
 
 ACCOUNT = "demo"
-READ, WRITE, PROBE = "uh-read", "uh-write", "uh-probe"
-TOKENS = f"{READ}:{ACCOUNT}:r,{WRITE}:{ACCOUNT}:w,{PROBE}:probe:rw"
+READ, WRITE, PROBE, HARD = "uh-read", "uh-write", "uh-probe", "uh-hard"
+HARD_ACCOUNT = "hard-ids"  # the customers of test_every_customer_panel_carries_a_hard_customer_id
+TOKENS = f"{READ}:{ACCOUNT}:r,{WRITE}:{ACCOUNT}:w,{PROBE}:probe:rw,{HARD}:{HARD_ACCOUNT}:rw"
 DEMO_POINTS = 20_000
 CUSTOMERS = set(TrafficModel(random.Random(0), DemoOptions().customers).customers)
 USERS = "/api/v1/users"  # the busiest demo endpoint: an ad hoc filter that keeps data
@@ -124,13 +125,20 @@ def escape_regex(value: str) -> str:
     return re.sub(r"[\\^$*+?.()|\[\]{}/]", lambda m: "\\" + m.group(0), value)
 
 
+def sqlstring(value: str) -> str:
+    """Grafana's sqlstring format: single quotes doubled, double quotes backslash-escaped;
+    a backslash stays as it is (so ClickHouse reads it as an escape)."""
+    return "'" + value.replace("'", "''").replace('"', '\\"') + "'"
+
+
 FORMATS: dict[str, Callable[[str], str]] = {
     "raw": lambda v: v,
     "regex": escape_regex,
-    # simPod code mode: the json format, with a string's quotes stripped (reference 1.4).
-    "json-unquoted": lambda v: json.dumps(v)[1:-1],
+    # Grafana 12's json format (scenes' formatRegistry): a string value stays as it is.
+    "json": lambda v: v,
     # Grafana's encodeURIComponentStrict: everything but letters, digits and - _ . ~
     "percentencode": lambda v: quote(v, safe="-_.~"),
+    "sqlstring": sqlstring,
 }
 # Grafana's templateSrv pattern: $var, [[var]], ${var}, ${var:format}.
 TEMPLATE = re.compile(r"\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?:\.([^:^}]+))?(?::([^}]+))?\}")
@@ -173,17 +181,39 @@ class Window:
         }
 
 
-def interpolate(text: str, variables: dict[str, str], fmt: str) -> str:
-    """templateSrv.replace: known variables are formatted, unknown `$names` stay as they are."""
+def interpolate(
+    text: str, variables: dict[str, str], fmt: str, finish: Callable[[str], str] | None = None
+) -> str:
+    """templateSrv.replace: known variables are formatted (an explicit `${var:format}` wins over
+    `fmt`), unknown `$names` stay as they are; `finish` post-processes each replacement."""
 
     def replace(match: re.Match[str]) -> str:
         name = match.group(1) or match.group(2) or match.group(4)
         if name not in variables:
             return match.group(0)
         explicit = match.group(3) or match.group(6)
-        return FORMATS[explicit if explicit in FORMATS else fmt](variables[name])
+        assert explicit is None or explicit in FORMATS, f"emulate the {explicit!r} format"
+        rendered = FORMATS[explicit or fmt](variables[name])
+        return finish(rendered) if finish else rendered
 
     return TEMPLATE.sub(replace, text)
+
+
+def simpod_code_payload(text: str, variables: dict[str, str]) -> dict[str, Any]:
+    """simPod 0.6.x processPayload in code mode: each variable is rendered with the json format
+    and, if the result is wrapped in double quotes, JSON-parsed (cleanMatch); then the whole text
+    is JSON-parsed, and a failure silently becomes `{}` (reference/grafana.md 1.4)."""
+
+    def clean_match(rendered: str) -> str:
+        if rendered[:1] == '"' and rendered[-1:] == '"':
+            return str(json.loads(rendered))
+        return rendered
+
+    try:
+        payload = json.loads(interpolate(text, variables, "json", clean_match))
+    except ValueError:
+        return {}
+    return payload if isinstance(payload, dict) else {}
 
 
 def iso(ms: int) -> str:
@@ -192,12 +222,13 @@ def iso(ms: int) -> str:
 
 def simpod_target(target: dict[str, Any], variables: dict[str, str]) -> dict[str, Any]:
     """A target as the simPod plugin (0.6.x) sends it: `target` with the regex format; a code
-    payload (JSON text) with the json format then parsed; builder values with regex."""
+    payload (JSON text) as `simpod_code_payload` makes it; builder values with regex."""
     sent = dict(target)
     sent["target"] = interpolate(target.get("target", ""), variables, "regex")
     payload = target.get("payload") or {}
     if isinstance(payload, str):
-        sent["payload"] = json.loads(interpolate(payload, variables, "json-unquoted"))
+        assert target.get("editorMode") == "code", "a payload in text is a code-mode payload"
+        sent["payload"] = simpod_code_payload(payload, variables)
     else:
         sent["payload"] = {
             key: [interpolate(str(v), variables, "regex") for v in value]
@@ -710,10 +741,12 @@ async def demo_storage(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterato
 class Grafana:
     """Grafana's view of one running usagehouse: the provisioned datasources, resolved."""
 
-    def __init__(self, client: TestClient[Any, Any]) -> None:
+    def __init__(
+        self, client: TestClient[Any, Any], account: str = ACCOUNT, token: str = READ
+    ) -> None:
         self.client = client
         base = str(client.make_url("")).rstrip("/")
-        self.env = {"UH_URL": base, "UH_ACCOUNT": ACCOUNT, "UH_READ_TOKEN": READ}
+        self.env = {"UH_URL": base, "UH_ACCOUNT": account, "UH_READ_TOKEN": token}
         self.base = base
 
     def url(self, uid: str) -> str:
@@ -785,11 +818,14 @@ class Grafana:
         panel: dict[str, Any],
         filters: list[dict[str, str]] | None = None,
         to_ms: int | None = None,
+        variables: dict[str, str] | None = None,
     ) -> list[Any]:
         """Every target of the panel, sent as its plugin sends it; answers in target order.
-        The time range is the dashboard's, ending now or at `to_ms`."""
+        The time range is the dashboard's, ending now or at `to_ms`; dashboard variables take
+        their first option, unless `variables` gives their values."""
         window = Window(board["time"]["from"], max(100, panel["gridPos"]["w"] * 75), to_ms)
-        variables = await self.variables(board, window)
+        if variables is None:
+            variables = await self.variables(board, window)
         uid = panel["datasource"]["uid"]
         kind = ds_type(panel)
         if kind == JSON_DS:
@@ -1007,6 +1043,144 @@ async def test_ad_hoc_filters_narrow_every_json_panel(
     text = json.dumps(frames)
     others = [e.path for e in ENDPOINTS if e.path != USERS]
     assert not any(f'"{path}"' in text for path in others), "the filter did not apply"
+
+
+# Customer ids a dashboard variable must carry unchanged into every plugin's query: quotes of
+# both kinds (SQL strings, simPod's JSON payload), a backslash (escape in JSON and ClickHouse
+# strings), Unicode, and URL syntax (the bill panels' path).
+HARD_CUSTOMERS = ("o'brien", 'say "hi"', "dir\\new\\", "zürich-東京 ☃", "a/b?c=d&e#f%20")
+REQUESTS_PANELS = {  # panel -> how to read its requests total from the answers
+    "Requests": lambda a: a[0][0]["fields"][0]["values"][0],
+    "Requests by endpoint": lambda a: sum(v for f in a[0][0]["fields"][1:] for v in f["values"]),
+    "Requests by status class (ClickHouse plugin)": lambda a: sum(
+        int(row["requests"]) for row in a[0]["data"]
+    ),
+    "Requests and server errors (Infinity, alert-ready)": lambda a: sum(
+        row["requests"] for row in a[0]["data"]
+    ),
+    "Daily usage by endpoint": lambda a: sum(
+        next(f["values"] for f in a[0][0]["fields"] if f["name"] == "count")
+    ),
+    "Bill lines": lambda a: sum(
+        int(line["quantity"]) for line in a[0]["lines"] if line["meter"] == "requests"
+    ),
+}
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def hard_storage(demo_storage: EmbeddedStorage) -> EmbeddedStorage:
+    """The module's storage with customers of hard ids in their own account, each with its own
+    number of requests, beside a plain customer with many more (a query that loses its
+    customer filter counts those). chDB opens one path per process, hence the shared storage."""
+    settings = load_settings({}, tokens=TOKENS, storage="unused", sampling="off")
+    app = create_app(settings, storage=demo_storage, pricing=PRICING)
+    now_ms = bill_to_ms()
+    customers = {"plain": 1000} | {cid: 10 * (i + 1) for i, cid in enumerate(HARD_CUSTOMERS)}
+    batch = [
+        {
+            "indexes": [cid],
+            "blobs": [USERS, "GET", "500" if k % 5 == 0 else "200", "IAD"],
+            "doubles": [20.0 + k, 100.0],
+            "timestamp": now_ms - 60_000 * (k + 1),
+        }
+        for cid, n in customers.items()
+        for k in range(n)
+    ]
+    async with TestClient(TestServer(app)) as client:
+        resp = await client.post(
+            f"/v1/accounts/{HARD_ACCOUNT}/datasets/usage_indexed_by_customer_id/points",
+            json=batch,
+            headers={"Authorization": f"Bearer {HARD}"},
+        )
+        assert resp.status == 200, await resp.text()
+    return demo_storage
+
+
+@pytest.fixture
+async def hard_ids(
+    aiohttp_client: Any,
+    make_settings: Callable[..., Settings],
+    hard_storage: EmbeddedStorage,
+    registry: CollectorRegistry,
+) -> Grafana:
+    """Grafana's view of the account with hard customer ids."""
+    settings = make_settings(tokens=TOKENS, sampling="off")
+    app = create_app(settings, storage=hard_storage, registry=registry, pricing=PRICING)
+    return Grafana(await aiohttp_client(app), account=HARD_ACCOUNT, token=HARD)
+
+
+@pytest.mark.parametrize("customer", HARD_CUSTOMERS)
+async def test_every_customer_panel_carries_a_hard_customer_id(
+    hard_ids: Grafana, customer: str
+) -> None:
+    """Quotes, backslashes, Unicode and URL syntax in the customer variable: every panel answers
+    200 with that customer's own data, through each plugin's own variable interpolation."""
+    board = DASHBOARDS["customer-usage"]
+    expected = 10 * (HARD_CUSTOMERS.index(customer) + 1)
+    seen = set()
+    for panel in query_panels(board):
+        to_ms = bill_to_ms() if panel["datasource"]["uid"] == BILLING else None
+        answers = await hard_ids.run_panel(
+            board, panel, to_ms=to_ms, variables={"customer": customer}
+        )
+        if panel["title"] in REQUESTS_PANELS:
+            total = REQUESTS_PANELS[panel["title"]](answers)
+            assert total == expected, f"{panel['title']}: {total} requests, not {expected}"
+            seen.add(panel["title"])
+        if panel["datasource"]["uid"] == BILLING:
+            assert answers[0]["customer"] == customer, panel["title"]
+    assert seen == set(REQUESTS_PANELS)
+
+
+async def test_sqlstring_alone_cannot_carry_a_backslash(hard_ids: Grafana) -> None:
+    """Why the panels write decodeURLComponent('${customer:percentencode}'): Grafana's sqlstring
+    format leaves a backslash as it is, which a ClickHouse string reads as an escape (and a
+    simPod payload as a JSON escape), so such an id cannot reach the query intact."""
+    customer = next(c for c in HARD_CUSTOMERS if "\\" in c)
+    sql = (
+        "SELECT count() AS n FROM usage_indexed_by_customer_id WHERE index1 = ${customer:sqlstring}"
+    )
+    text = interpolate(sql, {"customer": customer}, "raw") + " FORMAT JSON"
+    resp = await hard_ids.send("POST", "usagehouse-clickhouse", "", data=text.encode())
+    assert resp.status == 422  # 'dir\new\' : the last quote is escaped
+    fixed = sql.replace("${customer:sqlstring}", "decodeURLComponent('${customer:percentencode}')")
+    text = interpolate(fixed, {"customer": customer}, "raw") + " FORMAT JSON"
+    body = await hard_ids.post("usagehouse-clickhouse", "", data=text.encode())
+    assert body["data"] == [{"n": str(10 * (HARD_CUSTOMERS.index(customer) + 1))}]
+
+
+def test_data_links_percent_encode_the_values_they_carry() -> None:
+    """A data link that puts a value into a URL encodes it, so the linked dashboard's variable
+    gets the exact id back."""
+    links = [
+        link
+        for board in DASHBOARDS.values()
+        for panel in panels(board)
+        for link in json.loads(json.dumps(panel.get("fieldConfig", {})))
+        .get("defaults", {})
+        .get("links", [])
+        + [
+            link
+            for override in panel.get("fieldConfig", {}).get("overrides", [])
+            for prop in override.get("properties", [])
+            if prop["id"] == "links"
+            for link in prop["value"]
+        ]
+    ]
+    assert links, "the dashboards link customers to their usage"
+    for link in links:
+        used = re.findall(r"\$\{([^}]+)\}|\$(\w+)", link["url"])
+        for braced, bare in used:
+            name = braced.split(":")[0] if braced else bare
+            if name in {"__url_time_range", "__from", "__to"}:
+                continue
+            assert braced.endswith(":percentencode"), f"{link['url']}: encode ${name}"
+        for customer in HARD_CUSTOMERS:
+            url = link["url"].replace(
+                "${__value.raw:percentencode}", FORMATS["percentencode"](customer)
+            )
+            query = dict(parse_qsl(urlsplit(url.replace("&${__url_time_range}", "")).query))
+            assert query["var-customer"] == customer
 
 
 # PromQL words that look like metric names but are not.

@@ -657,6 +657,18 @@ async def test_bad_requests_are_4xx_with_a_message(gclient, path, body, status, 
     assert got["status"] == status
 
 
+@pytest.mark.parametrize("payload", [{}, None, ""])
+async def test_code_mode_without_a_payload_is_an_error_not_a_builder_query(gclient, payload):
+    """simPod sends `{}` when a code payload does not parse after variable interpolation; the
+    target name is a dataset, but a builder query on it would draw the wrong data."""
+    target = {"refId": "A", "editorMode": "code", "target": "api", "payload": payload}
+    resp = await gclient.post(BASE + "/query", json=query_body([target]), headers=A)
+    assert resp.status == 400
+    assert "arrived without a payload" in (await resp.json())["message"]
+    builder_target = {**target, "editorMode": "builder"}  # a builder query may have none
+    assert len(await post(gclient, "/query", query_body([builder_target]))) == 1
+
+
 async def test_account_b_never_sees_account_a(gclient):
     assert [m["value"] for m in await post(gclient, "/metrics", {}, B)] == ["api"]
     [frame] = await frames(gclient, builder(groupBy="index1"), headers=B)
