@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ENV_PREFIX = "USAGEHOUSE_"
+#: The account everything uses when none is named: the README's examples, `usagehouse demo`,
+#: `sql` and `bill`, Grafana in local-dev mode and the compose stack.
+DEFAULT_ACCOUNT = "demo"
 
 
 class ConfigError(ValueError):

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import quote
 
+from .config import DEFAULT_ACCOUNT
 from .errors import SqlError
 from .storage.embedded import DATABASE
 from .storage.schema import TABLE
@@ -28,7 +29,6 @@ URL_ENV = "USAGEHOUSE_URL"
 ACCOUNT_ENV = "USAGEHOUSE_ACCOUNT"
 TOKEN_ENV = "USAGEHOUSE_API_TOKEN"
 DEFAULT_URL = "http://127.0.0.1:8787"
-DEFAULT_ACCOUNT = "local"
 DEFAULT_TIMEOUT_S = 60.0
 HISTORY_FILE = ".usagehouse_history"  # in the home directory
 PROMPT = "usagehouse> "

@@ -6,7 +6,9 @@ import dataclasses
 import re
 from pathlib import Path
 
-from server.config import Settings, env_name
+from server.cli import build_parser
+from server.config import DEFAULT_ACCOUNT, Settings, env_name
+from server.console import ACCOUNT_ENV, URL_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -33,3 +35,19 @@ def test_readme_defaults_match_settings():
 def test_ci_runs_the_readme_test_command():
     assert "scripts/check" in README
     assert "exec scripts/check" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_one_default_account_everywhere(monkeypatch):
+    """The README's examples, `usagehouse demo`, `sql`, `bill` and `translate`, Grafana in
+    local-dev mode (tests/test_grafana.py) and the compose stack all use DEFAULT_ACCOUNT, so
+    data written by one step of the Quick start is where the next one looks."""
+    for name in (URL_ENV, ACCOUNT_ENV):
+        monkeypatch.delenv(name, raising=False)
+    parser = build_parser()
+    for argv in (["demo"], ["sql", "SELECT 1"], ["bill", "--month", "2026-11"], ["translate", "x"]):
+        assert parser.parse_args(argv).account == DEFAULT_ACCOUNT, argv[0]
+    compose = (ROOT / "compose.yaml").read_text()
+    assert set(re.findall(r"\$\{UH_ACCOUNT:-([^}]*)\}", compose)) == {DEFAULT_ACCOUNT}
+    assert f"\nUH_ACCOUNT={DEFAULT_ACCOUNT}\n" in (ROOT / ".env.example").read_text()
+    accounts = set(re.findall(r"/accounts/([^/<{$]+)/", README))
+    assert accounts == {DEFAULT_ACCOUNT}, f"README examples use {sorted(accounts)}"

@@ -17,7 +17,7 @@ import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
 from server.app import create_app
-from server.config import load_settings
+from server.config import DEFAULT_ACCOUNT, load_settings
 from server.grafana.frames import Column, Table, series_frame
 from server.sql.macros import MacroContext, expand
 from server.storage import InsertBatch, schema
@@ -710,7 +710,7 @@ async def test_local_dev_account_from_header_parameter_or_default(
 ):
     app = create_app(make_settings(), storage=loaded_storage)
     client = await aiohttp_client(app)
-    await write(client, "-", "local", "mine", [point("me", "/l", 1, T0)])
+    await write(client, "-", DEFAULT_ACCOUNT, "mine", [point("me", "/l", 1, T0)])
     assert [m["value"] for m in await post(client, "/metrics", {}, {})] == ["mine"]
     header = {"X-Usagehouse-Account": "acct_a"}
     assert [m["value"] for m in await post(client, "/metrics", {}, header)] == ["api", "secret_a"]
