@@ -51,3 +51,26 @@ def test_one_default_account_everywhere(monkeypatch):
     assert f"\nUH_ACCOUNT={DEFAULT_ACCOUNT}\n" in (ROOT / ".env.example").read_text()
     accounts = set(re.findall(r"/accounts/([^/<{$]+)/", README))
     assert accounts == {DEFAULT_ACCOUNT}, f"README examples use {sorted(accounts)}"
+
+
+def code_blocks(text: str = README) -> list[tuple[str, str]]:
+    """(language, body) of every fenced block."""
+    return re.findall(r"^```(\w*)\n(.*?)^```", text, re.M | re.S)
+
+
+def test_commands_call_the_virtual_environment_by_path():
+    """After the install line, `usagehouse` and `python` are the venv's: a fresh shell has
+    neither on its PATH (`command not found`, `No module named 'aiohttp'`)."""
+    for lang, body in code_blocks():
+        if lang not in ("sh", "console"):
+            continue
+        for line in body.splitlines():
+            command = line.removeprefix("$ ").strip()
+            assert not re.match(
+                r"(usagehouse|python3?|pip|pytest)\b", command
+            ) or command.startswith("python3 -m venv .venv"), f"call it as .venv/bin/...: {line}"
+    for inline in re.findall(r"`([^`\n]+)`", README):
+        if re.match(r"(python3?|pip|pytest) ", inline):
+            raise AssertionError(f"call it as .venv/bin/...: {inline}")
+        if inline.startswith("usagehouse "):  # a synopsis in the CLI table
+            assert inline.split()[1] in {"serve", "sql", "translate", "bill", "demo"}, inline
