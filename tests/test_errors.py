@@ -77,7 +77,7 @@ SQL = "/client/v4/accounts/acct_a/analytics_engine/sql"
 
 @pytest.mark.parametrize(
     ("method", "path", "body"),
-    [("POST", SQL, b"SELECT * FROM system.tables"), ("GET", SQL + "?query=DROP%20TABLE%20x", b"")],
+    [("POST", SQL, b"SELECT * FROM system.parts"), ("GET", SQL + "?query=DROP%20TABLE%20x", b"")],
 )
 async def test_sql_errors_are_one_line_plain_text_422(client, method, path, body):
     resp = await client.request(method, path, data=body)
@@ -92,7 +92,7 @@ async def test_sql_errors_are_one_line_plain_text_422(client, method, path, body
     [
         ("/grafana/json/query", {"targets": "nope"}),
         ("/grafana/json/query", {"range": {"from": "x", "to": "y"}, "targets": []}),
-        ("/grafana/json/variable", {"payload": {"target": "SELECT * FROM system.tables"}}),
+        ("/grafana/json/variable", {"payload": {"target": "SELECT * FROM system.parts"}}),
         ("/grafana/json/tag-values", {"key": "account_id"}),
         ("/grafana/json/metric-payload-options", []),
     ],

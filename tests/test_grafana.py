@@ -611,7 +611,7 @@ async def test_tag_values_by_events_in_range_narrowed_by_other_filters(gclient):
         ("/query", query_body([builder(groupBy="index1", topN="1; DROP")]), 400, "topN"),
         ("/query", query_body([{"refId": "A", "target": "system.tables"}]), 400, "dataset"),
         ("/query", query_body([builder("Anno")]), 400, "annotation"),
-        ("/query", query_body([code("SELECT * FROM system.tables")]), 422, "system.tables"),
+        ("/query", query_body([code("SELECT * FROM system.parts")]), 422, "system.parts"),
         ("/query", query_body([code("SELECT 1; SELECT 2")]), 422, "multiple statements"),
         ("/query", query_body([code("SELECT nope(")]), 422, ""),
         ("/query", query_body([code("SELECT $__nope")]), 422, "unknown macro $__nope"),

@@ -139,7 +139,7 @@ async def test_curl_form_encoded_body_is_plain_sql(loaded):
 @pytest.mark.parametrize(
     "text",
     [
-        "SELECT * FROM system.tables",
+        "SELECT * FROM system.parts",
         "SELECT 1; SELECT 2",
         "INSERT INTO usage_indexed_by_customer_id VALUES (1)",
         "SELECT * FROM url('http://127.0.0.1:9/x', CSV)",
@@ -219,7 +219,7 @@ async def test_accounts_never_see_each_other(loaded):
 
 async def test_query_metrics_by_outcome(loaded, registry):
     await sql(loaded, "SELECT 1")
-    await sql(loaded, "SELECT * FROM system.tables")
+    await sql(loaded, "SELECT * FROM system.parts")
     get = registry.get_sample_value
     assert get("usagehouse_sql_query_duration_seconds_count", {"outcome": "ok"}) == 1
     assert get("usagehouse_sql_query_duration_seconds_count", {"outcome": "sql_rejected"}) == 1

@@ -16,7 +16,7 @@ from typing import Final, NoReturn
 from sqlglot import exp
 
 from server.errors import SqlError, SqlRejected
-from server.sql import functions
+from server.sql import catalog, functions
 
 #: Deeper trees than this are refused before the recursive rewrites and the generator see them.
 MAX_DEPTH: Final = 400
@@ -35,7 +35,7 @@ ALLOWED: Final[dict[type[exp.Expr], frozenset[str]]] = {
     exp.Subquery: frozenset({"this", "alias", "order", "limit", "offset"}),
     exp.From: frozenset({"this"}),
     exp.Join: frozenset({"this", "on", "side", "kind", "using"}),
-    exp.Table: frozenset({"this", "alias"}),
+    exp.Table: frozenset({"this", "alias", "db"}),  # db: _check_table
     exp.TableAlias: frozenset({"this"}),
     exp.With: frozenset({"expressions"}),
     exp.CTE: frozenset({"this", "alias"}),
@@ -189,10 +189,16 @@ def _check_function(node: exp.Expr) -> None:
 
 
 def _check_table(node: exp.Expr) -> None:
-    if node.args.get("db") or node.args.get("catalog"):
+    db = node.args.get("db")
+    if node.args.get("catalog") or (
+        db is not None
+        and db.name != catalog.DATABASE
+        and not catalog.is_catalog_table(db.name, node.name)
+    ):
         raise SqlRejected(
             f"table {node.sql(dialect='clickhouse')} is not allowed: only this account's "
-            "datasets can be queried, by their plain name",
+            f"datasets can be queried, by their plain name (or as {catalog.DATABASE}.<name>), "
+            f"and of system only {', '.join(f'system.{t}' for t in catalog.TABLES)}",
             **_position(node.this),
         )
     if not isinstance(node.this, exp.Identifier):
