@@ -38,6 +38,7 @@ def _routes(app: web.Application) -> None:
         app.router.add_get(url, query.sql)
     invoices = "/v1/accounts/{account_id}/billing/invoices/{month}"
     app.router.add_get(invoices, billing.invoices)
+    app.router.add_get(invoices + "/", billing.unindexed_invoice)
     app.router.add_get(invoices + "/{customer}", billing.invoices)
     app.router.add_get("/grafana/json", grafana.health)
     app.router.add_get("/grafana/json/", grafana.health)

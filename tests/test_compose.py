@@ -120,6 +120,31 @@ def test_dependencies_exist_and_wait_for_health(services: dict[str, dict[str, An
                 assert "healthcheck" in services[dependency], f"{dependency} has no healthcheck"
 
 
+def test_dashboards_and_metrics_do_not_wait_for_a_healthy_usagehouse(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    """Grafana and Prometheus start even when usagehouse is unhealthy: that is exactly when the
+    health dashboard is needed."""
+    for name in ("grafana", "prometheus"):
+        spec = (services[name].get("depends_on") or {}).get("usagehouse", {})
+        assert spec.get("condition", "service_started") == "service_started", name
+
+
+def test_built_images_are_rebuilt_on_up(services: dict[str, dict[str, Any]]) -> None:
+    """A service built from the repository rebuilds on `docker compose up`, so an update never
+    runs a stale usagehouse:local."""
+    built = [name for name, service in services.items() if "build" in service]
+    assert built
+    for name in built:
+        assert services[name].get("pull_policy") == "build", name
+
+
+def test_env_example_says_the_admin_password_is_set_once(dotenv: dict[str, str]) -> None:
+    text = (ROOT / ".env.example").read_text()
+    block = text[: text.index("GRAFANA_ADMIN_PASSWORD=")].rsplit("\n\n", 1)[-1]
+    assert "reset-admin-password" in block and "first" in block
+
+
 def test_storage_url_points_at_the_clickhouse_service(services: dict[str, dict[str, Any]]) -> None:
     clickhouse = environment(services["clickhouse"])
     url = parse_url(environment(services["usagehouse"])["USAGEHOUSE_STORAGE"])

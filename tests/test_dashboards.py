@@ -569,6 +569,22 @@ def test_plugin_settings_follow_the_documented_setups() -> None:
     assert any(p.endswith(":9090") for p in COMPOSE["services"]["prometheus"]["ports"])
 
 
+def test_readme_infinity_setup_is_the_provisioned_one() -> None:
+    """The README's Infinity section describes the provisioned datasource and a target that
+    works with it (a URL relative to the datasource URL), not a setup of its own."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("### Infinity") : readme.index("### Altinity")]
+    ds = DATASOURCES["usagehouse-infinity"]
+    assert provisioned(
+        ds["url"], {"UH_URL": "http://<host>:8787", "UH_ACCOUNT": "<account_id>"}
+    ) in (section.replace("`\n`", ""))
+    assert f"`{ds['jsonData']['customHealthCheckUrl']}`" in section
+    [block] = re.findall(r"```json\n(.*?)```", section, re.S)
+    target = json.loads(block)
+    panel_urls = {t["url"].split("?")[0] for _, _, t in infinity_targets() if "sql" in t["url"]}
+    assert panel_urls == {target["url"]}
+
+
 def test_dashboard_provider_reads_the_mounted_directory() -> None:
     mounts = grafana_mounts()
     assert mounts["grafana/provisioning"] == "/etc/grafana/provisioning"
@@ -1182,6 +1198,16 @@ async def test_every_customer_panel_carries_a_hard_customer_id(
         if panel["datasource"]["uid"] == BILLING:
             assert answers[0]["customer"] == customer, panel["title"]
     assert seen == set(REQUESTS_PANELS)
+
+
+async def test_an_empty_customer_gives_no_data_rather_than_errors(hard_ids: Grafana) -> None:
+    """A fresh stack (no demo yet) has no customers, so $customer is empty: every panel answers
+    200 (Grafana shows "No data" or zero), the bill panels' URL ending in `/` included."""
+    board = DASHBOARDS["customer-usage"]
+    for panel in query_panels(board):
+        answers = await hard_ids.run_panel(board, panel, variables={"customer": ""})
+        if panel["datasource"]["uid"] == BILLING:
+            assert (answers[0]["customer"], answers[0]["lines"]) == ("", []), panel["title"]
 
 
 async def test_sqlstring_alone_cannot_carry_a_backslash(hard_ids: Grafana) -> None:

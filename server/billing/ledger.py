@@ -83,7 +83,8 @@ class Ledger:
                 await self._estimated(
                     account_id, meter, starts[meter.name], window, customer, quantities, daily
                 )
-        customers = sorted({c for _, c, _ in quantities} | ({customer} if customer else set()))
+        wanted = set() if customer is None else {customer}  # "" is a customer: no index1
+        customers = sorted({c for _, c, _ in quantities} | wanted)
         result = []
         for name in customers:
             usage = [u for (_, c, _), parts in quantities.items() if c == name for u in parts]

@@ -169,6 +169,12 @@ OPENAPI: dict[str, Any] = {
                 "responses": {"200": {"description": "JSON or CSV"}, **_errors(400, 401, 403, 404)},
             }
         },
+        "/v1/accounts/{account_id}/billing/invoices/{month}/": {
+            "get": {
+                "summary": "The invoice of the empty customer (points without an index1)",
+                "responses": {"200": {"description": "JSON or CSV"}, **_errors(400, 401, 403, 404)},
+            }
+        },
         "/v1/accounts/{account_id}/billing/invoices/{month}/{customer}": {
             "get": {
                 "summary": "One customer's invoice for a month; ?format=csv",
