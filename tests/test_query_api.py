@@ -168,6 +168,15 @@ async def test_rejected_sql_is_422_one_line_plain_text(loaded, text):
         ("SELECT -- nothing", "SELECT needs at least one expression"),
         ("SELECT 1e400", "invalid number 1e400"),
         ("SELECT now() - INTERVAL 'x' DAY", "needs a whole number"),
+        (
+            "SELECT count() FROM my-dataset",
+            'dataset names with "-" go in double quotes: FROM "my-dataset" (double quotes are',
+        ),
+        (
+            'SELECT count() FROM usage_indexed_by_customer_id WHERE blob1 = "/api"',
+            '"/api" is a quoted name, and no column has it: write strings in single quotes, '
+            "'/api' (double quotes are for names)",
+        ),
     ],
 )
 async def test_sql_errors_name_the_mistake_not_the_translated_statement(loaded, text, reason):

@@ -83,7 +83,8 @@ class Ingestor:
         items = pts.parse_body(body, content_type)
         if len(items) > self._max_points:
             raise PayloadTooLarge(
-                f"{len(items)} points in one request; the limit is {self._max_points}",
+                f"{len(items)} points in one request; the limit is {self._max_points} "
+                "(USAGEHOUSE_MAX_POINTS_PER_REQUEST)",
                 limit=self._max_points,
             )
         now = self._clock()

@@ -130,8 +130,7 @@ SELECT name, is_aggregate FROM system.functions;
 # error: sql_rejected
 SELECT count() FROM usagehouse.weather;
 
-# title: the editor's autocompletion query (abridged) reads a dozen system tables: refused (the
-# title: editor falls back to its built-in keywords)
+# title: the editor's autocompletion query (abridged) reads a dozen system tables: refused (the editor falls back to its built-in keywords)
 # error: sql_rejected
 SELECT DISTINCT arrayJoin(extractAll(name, '[\\w_]{2,}')) AS completion, color
 FROM (
