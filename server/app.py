@@ -22,7 +22,17 @@ from .ingest.writer import BatchWriter
 from .metrics import Metrics
 from .storage import Storage, open_storage
 from .web import billing, grafana, ops, query, write
-from .web.keys import AUTH, INGESTOR, LEDGER, METRICS, SETTINGS, STORAGE, WRITER
+from .web.keys import (
+    AUTH,
+    IN_FLIGHT,
+    INGESTOR,
+    LEDGER,
+    METRICS,
+    SETTINGS,
+    STORAGE,
+    WRITER,
+    InFlight,
+)
 
 
 def _routes(app: web.Application) -> None:
@@ -87,6 +97,17 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
         ).observe(time.perf_counter() - started)
 
 
+@web.middleware
+async def in_flight_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Count the requests being handled, so a shutdown can say what it waits for."""
+    in_flight = request.app[IN_FLIGHT]
+    in_flight.count += 1
+    try:
+        return await handler(request)
+    finally:
+        in_flight.count -= 1
+
+
 def make_sampler(settings: Settings) -> Sampler:
     """The sampler USAGEHOUSE_SAMPLING asks for."""
     if settings.sampling == "off":
@@ -111,11 +132,17 @@ def create_app(
             "accepts any account without a token, so it only binds to loopback addresses"
         )
     app = web.Application(
-        middlewares=[metrics_middleware, error_middleware, encoding_middleware],
+        middlewares=[
+            in_flight_middleware,
+            metrics_middleware,
+            error_middleware,
+            encoding_middleware,
+        ],
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings
     app[AUTH] = auth
+    app[IN_FLIGHT] = InFlight()
     app[METRICS] = Metrics(registry or CollectorRegistry())
     if pricing is None and settings.pricing:
         pricing = load_pricing(settings.pricing)

@@ -52,6 +52,7 @@ class Settings:
     sql_max_result_rows: int = 1_000_000
     sql_max_result_bytes: int = 256 * 1024 * 1024
     sql_max_memory_bytes: int = 4 * 1024**3
+    shutdown_timeout_s: float = 5.0
     log_level: str = field(default="info", metadata=_choice("debug", "info", "warning", "error"))
 
     def __post_init__(self) -> None:

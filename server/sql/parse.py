@@ -132,7 +132,7 @@ def unquoted_dashed_name(tokens: list[Token], text: str) -> str | None:
             end += 1
         if end < len(tokens):
             name = text[tokens[i + 1].start : tokens[end].end + 1]
-            if "-" in name and name[0] not in "\"`":
+            if "-" in name and name[0] not in '"`':
                 return name
     return None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aiohttp import web
 
 from ..auth import Authenticator
@@ -12,6 +14,14 @@ from ..ingest.writer import BatchWriter
 from ..metrics import Metrics
 from ..storage import Storage
 
+
+@dataclass(slots=True)
+class InFlight:
+    """Requests being handled right now (an upload still arriving counts), for shutdown."""
+
+    count: int = 0
+
+
 SETTINGS = web.AppKey("settings", Settings)
 AUTH = web.AppKey("auth", Authenticator)
 METRICS = web.AppKey("metrics", Metrics)
@@ -19,3 +29,4 @@ STORAGE = web.AppKey("storage", Storage)
 WRITER = web.AppKey("writer", BatchWriter)
 INGESTOR = web.AppKey("ingestor", Ingestor)
 LEDGER = web.AppKey("ledger", Ledger)
+IN_FLIGHT = web.AppKey("in_flight", InFlight)
