@@ -28,7 +28,10 @@ async def _invoices(request: web.Request, customer: str | None) -> web.Response:
     request.app[AUTH].authorize(request.headers.get("Authorization"), account_id, "r")
     ledger = request.app.get(LEDGER)
     if ledger is None:
-        raise NotFound("billing is not configured: start the server with USAGEHOUSE_PRICING")
+        raise NotFound(
+            "billing is not configured: start the server with --pricing <file> "
+            "(USAGEHOUSE_PRICING); the repository's pricing.example.toml is a ready example"
+        )
     fmt = request.query.get("format", "json")
     if fmt not in ("json", "csv"):
         raise BadRequest(f"format must be json or csv, not {fmt[:20]!r}")
