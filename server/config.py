@@ -39,6 +39,7 @@ class Settings:
     sampling: str = field(default="equitable", metadata=_choice("equitable", "off"))
     sample_index_budget: float = 100.0
     sample_total_budget: float = 20_000.0
+    unsampled_writes: str = field(default="allowed", metadata=_choice("allowed", "refused"))
     retention_days: int = 92
     pricing: str = ""
     billing_grace_hours: float = field(default=72.0, metadata={"min": 0})

@@ -51,19 +51,27 @@ class Ingestor:
         body: bytes,
         content_type: str,
         idempotency_key: str | None = None,
+        sampled: bool = True,
     ) -> Response:
-        """Validate, sample and commit one request; returns `{"ok", "accepted", "stored"}`."""
+        """Validate, sample (unless not `sampled`: an import) and commit one request; returns
+        `{"ok", "accepted", "stored"}`."""
         pts.check_account(account_id)
         pts.check_dataset(dataset)
         if idempotency_key is None:
-            return await self._write(account_id, dataset, body, content_type, None)
+            return await self._write(account_id, dataset, body, content_type, None, sampled=sampled)
         check_key(idempotency_key)
         claim = await self._idempotency.claim(account_id, idempotency_key)
         if claim.response is not None:
             return claim.response
         try:
             response = await self._write(
-                account_id, dataset, body, content_type, idempotency_key, claim.counters_written
+                account_id,
+                dataset,
+                body,
+                content_type,
+                idempotency_key,
+                claim.counters_written,
+                sampled=sampled,
             )
         except BaseException as e:
             self._idempotency.finish(account_id, idempotency_key, None, e)
@@ -79,6 +87,8 @@ class Ingestor:
         content_type: str,
         key: str | None,
         counted: bool = False,
+        *,
+        sampled: bool = True,
     ) -> Response:
         items = pts.parse_body(body, content_type)
         if len(items) > self._max_points:
@@ -95,7 +105,10 @@ class Ingestor:
             self._metrics.ingest_points_rejected_total.labels(label).inc(len(items))
             raise
         accepted = len(points)
-        intervals = self._sampler.sample(account_id, dataset, points.indexes, now)
+        # An import skips the sampler: it neither is thinned nor uses any index's share.
+        intervals = (
+            self._sampler.sample(account_id, dataset, points.indexes, now) if sampled else None
+        )
         if intervals is None:
             pending = Pending(
                 account_id,
