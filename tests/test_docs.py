@@ -196,11 +196,11 @@ def test_the_readme_examples_run_and_print_what_it_shows(readme_server):
     env = {k: v for k, v in os.environ.items() if not k.startswith("USAGEHOUSE_")}
     env["USAGEHOUSE_URL"] = readme_server  # the CLI's default is the README's 127.0.0.1:8787
     month = time.strftime("%Y-%m", time.gmtime())
+    python = shlex.quote(sys.executable)
+    programs = {"usagehouse": f"{python} -m server", "python": python}
     ran = 0
     for title in RUN_SECTIONS:
         for command, shown, kind in examples(section(title)):
-            python = shlex.quote(sys.executable)
-            programs = {"usagehouse": f"{python} -m server", "python": python}
             script = re.sub(
                 r"\.venv/bin/(usagehouse|python)",
                 lambda m: programs[m.group(1)],
