@@ -15,63 +15,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import random
-import socket
 import sys
 import tempfile
 import time
 
 import aiohttp
 import orjson
+from loadgen import make_points, pct, start_server
 
 URL = "/v1/accounts/bench/datasets/usage/points"
-ENDPOINTS = [f"/api/v1/endpoint{i}" for i in range(20)]
-
-
-def make_points(n: int, seed: int = 0) -> list[dict[str, object]]:
-    rng = random.Random(seed)
-    return [
-        {
-            "indexes": [f"customer-{int(rng.paretovariate(1.2)) % 10_000}"],
-            "blobs": [rng.choice(ENDPOINTS), rng.choice(["GET", "POST"]), "200"],
-            "doubles": [rng.random() * 100, float(rng.randint(100, 50_000))],
-        }
-        for _ in range(n)
-    ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-async def start_server(data_dir: str, sampling: str) -> tuple[str, asyncio.subprocess.Process]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("USAGEHOUSE_")}
-    env["USAGEHOUSE_SAMPLING"] = sampling
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "server",
-        "serve",
-        "--port",
-        str(port),
-        "--storage",
-        data_dir,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    async with aiohttp.ClientSession() as http:
-        for _ in range(600):
-            try:
-                async with http.get(base + "/health") as r:
-                    if r.status == 200:
-                        return base, proc
-            except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.05)
-    raise RuntimeError("server did not start")
 
 
 async def closed_loop(
@@ -128,11 +80,6 @@ async def open_loop(base: str, bodies: list[bytes], rate_rps: float) -> list[flo
     return latencies
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 def raw_chdb_rate(points: list[dict[str, object]], data_dir: str) -> float:
     """Rows/s inserting the same rows straight into chDB: the engine's ceiling here."""
     from chdb import session
@@ -186,7 +133,7 @@ async def main() -> None:
     print(f"sampling: {args.sampling}")
 
     with tempfile.TemporaryDirectory() as tmp:
-        base, proc = await start_server(os.path.join(tmp, "server"), args.sampling)
+        base, proc = await start_server(os.path.join(tmp, "server"), sampling=args.sampling)
         try:
             await closed_loop(base, bodies[:20], args.concurrency)  # warm-up
             elapsed, lat, stored = await closed_loop(base, bodies, args.concurrency)

@@ -279,7 +279,7 @@ def main() -> None:
     from server.sql import query_settings, translate
     from server.sql.run import with_rows_before_limit
     from server.storage import schema
-    from server.storage.embedded import render_settings
+    from server.storage.clickhouse import render_settings
 
     print(
         f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, chDB {_chdb()}, "

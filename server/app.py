@@ -18,8 +18,9 @@ from .errors import Handler, UnsupportedMediaType, error_middleware
 from .ingest import Ingestor
 from .ingest.idempotency import IdempotencyStore
 from .ingest.sampler import EquitableSampler, PassThrough, Sampler
-from .ingest.writer import BatchWriter
+from .ingest.writer import BatchWriter, QueueLimits
 from .metrics import Metrics
+from .sql.admission import QueryGate
 from .storage import Storage, open_storage
 from .web import billing, grafana, ops, query, write
 from .web.keys import (
@@ -28,6 +29,7 @@ from .web.keys import (
     INGESTOR,
     LEDGER,
     METRICS,
+    QUERY_GATE,
     SETTINGS,
     STORAGE,
     WRITER,
@@ -144,6 +146,7 @@ def create_app(
     app[AUTH] = auth
     app[IN_FLIGHT] = InFlight()
     app[METRICS] = Metrics(registry or CollectorRegistry())
+    app[QUERY_GATE] = QueryGate.from_settings(settings)
     if pricing is None and settings.pricing:
         pricing = load_pricing(settings.pricing)
 
@@ -154,10 +157,13 @@ def create_app(
             await app[STORAGE].close()
 
     async def writer_ctx(app: web.Application) -> AsyncIterator[None]:
+        limits = QueueLimits(
+            settings.queue_max_points, settings.queue_max_bytes, settings.queue_account_share
+        )
         writer = BatchWriter(
             app[STORAGE],
             app[METRICS],
-            settings.queue_max_points,
+            limits,
             settings.max_batch_points,
             settings.flush_interval_ms / 1000,
         )

@@ -1,4 +1,5 @@
-"""The `usagehouse` command: serve, plus the demo, sql, bill and translate subcommands."""
+"""The `usagehouse` command: serve and schema, plus the demo, sql, bill and translate
+subcommands."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from .console import add_console_commands
 from .demo import add_demo_command
 from .errors import AppError
 from .serving import StartError
+from .storage import DEFAULT_DATABASE, schema
 
 
 def tune_gc() -> None:
@@ -43,6 +45,16 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def ddl_script(database: str, retention_days: int) -> str:
+    """Every statement the server runs to create its schema, each ending in `;`."""
+    return ";\n\n".join(schema.all_ddl(database, retention_days)) + ";\n"
+
+
+def _schema(args: argparse.Namespace) -> int:
+    sys.stdout.write(ddl_script(args.database, load_settings().retention_days))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="usagehouse", description="Self-hosted Workers Analytics Engine."
@@ -58,6 +70,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--pricing", help="pricing file for invoices (USAGEHOUSE_PRICING)")
     serve.set_defaults(run=_serve)
+    schema = commands.add_parser(
+        "schema",
+        help="print the DDL the server runs",
+        description="Print every statement the server runs to create its database and tables, "
+        "each ending in ';', for a DBA to run by hand (TTL from USAGEHOUSE_RETENTION_DAYS).",
+    )
+    schema.add_argument(
+        "--database",
+        default=DEFAULT_DATABASE,
+        help=f"database to create the tables in (default {DEFAULT_DATABASE})",
+    )
+    schema.set_defaults(run=_schema)
     add_demo_command(commands)
     add_console_commands(commands)
     return parser

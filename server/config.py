@@ -17,6 +17,8 @@ ENV_PREFIX = "USAGEHOUSE_"
 #: The account everything uses when none is named: the README's examples, `usagehouse demo`,
 #: `sql` and `bill`, Grafana in local-dev mode and the compose stack.
 DEFAULT_ACCOUNT = "demo"
+#: A USAGEHOUSE_STORAGE that starts with one of these is a ClickHouse server, else a directory.
+SERVER_SCHEMES = ("http://", "https://")
 
 
 class ConfigError(ValueError):
@@ -46,6 +48,8 @@ class Settings:
     max_body_bytes: int = 64 * 1024 * 1024
     max_points_per_request: int = 100_000
     queue_max_points: int = 1_000_000
+    queue_max_bytes: int = 512 * 1024 * 1024
+    queue_account_share: float = field(default=0.5, metadata={"max": 1.0})
     max_batch_points: int = 200_000
     flush_interval_ms: float = field(default=50.0, metadata={"min": 0})
     sql_timeout_s: float = 10.0
@@ -53,6 +57,10 @@ class Settings:
     sql_max_result_rows: int = 1_000_000
     sql_max_result_bytes: int = 256 * 1024 * 1024
     sql_max_memory_bytes: int = 4 * 1024**3
+    sql_max_concurrent_per_account: int = 2
+    sql_max_queued_per_account: int = field(default=8, metadata={"min": 0})
+    sql_max_concurrent: int = 8
+    query_connections: int = 4
     shutdown_timeout_s: float = 5.0
     log_level: str = field(default="info", metadata=_choice("debug", "info", "warning", "error"))
 
@@ -66,7 +74,8 @@ class Settings:
                 )
             if isinstance(value, int | float) and not isinstance(value, bool):
                 low = f.metadata.get("min", 1e-9)
-                if value < low or (f.name == "port" and value > 65535):
+                high = f.metadata.get("max", 65535 if f.name == "port" else None)
+                if value < low or (high is not None and value > high):
                     raise ConfigError(f"{env_name(f.name)}={value!r} is out of range")
         if "://" in self.storage and not self.is_remote_storage:
             raise ConfigError(
@@ -86,7 +95,7 @@ class Settings:
 
     @property
     def is_remote_storage(self) -> bool:
-        return self.storage.startswith(("http://", "https://"))
+        return self.storage.startswith(SERVER_SCHEMES)
 
 
 def env_name(field_name: str) -> str:

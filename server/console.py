@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 from .config import DEFAULT_ACCOUNT
 from .errors import SqlError
-from .storage.embedded import DATABASE
+from .storage import DEFAULT_DATABASE
 from .storage.schema import TABLE
 
 URL_ENV = "USAGEHOUSE_URL"
@@ -371,7 +371,7 @@ def _bill_command(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- `usagehouse translate`
 
 
-def translated_sql(sql: str, account: str, database: str = DATABASE) -> str:
+def translated_sql(sql: str, account: str, database: str = DEFAULT_DATABASE) -> str:
     """The ClickHouse SQL a WAE statement runs as, with a FORMAT clause when it is not JSON."""
     from .sql import translate
     from .sql.translation import DEFAULT_FORMAT
@@ -450,7 +450,7 @@ def add_console_commands(subparsers: argparse._SubParsersAction[argparse.Argumen
         help="print the ClickHouse SQL a WAE statement becomes",
         description="Translate one WAE statement as the server would (allow-list, WAE "
         f"semantics, account scoping) and print the ClickHouse SQL it runs as, reading "
-        f"{DATABASE}.{TABLE} (or --database).",
+        f"{DEFAULT_DATABASE}.{TABLE} (or --database).",
     )
     translate.add_argument("sql", help="the WAE statement")
     translate.add_argument(
@@ -459,6 +459,8 @@ def add_console_commands(subparsers: argparse._SubParsersAction[argparse.Argumen
         help=f"account id to scope to (${ACCOUNT_ENV}, default {account})",
     )
     translate.add_argument(
-        "--database", default=DATABASE, help=f"ClickHouse database (default {DATABASE})"
+        "--database",
+        default=DEFAULT_DATABASE,
+        help=f"ClickHouse database (default {DEFAULT_DATABASE})",
     )
     translate.set_defaults(run=_translate_command)

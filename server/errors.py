@@ -67,6 +67,12 @@ class SqlRejected(SqlError):
     code = "sql_rejected"
 
 
+class IdempotencyKeyReused(AppError):
+    """An Idempotency-Key sent again with a different body or dataset (as payment APIs do)."""
+
+    status, code = 422, "idempotency_key_reused"
+
+
 class QueryTimeout(AppError):
     status, code = 400, "query_timeout"
 
@@ -77,14 +83,26 @@ class QueryLimit(SqlError):
     code = "query_limit"
 
 
-class Overloaded(AppError):
-    """The write queue is full; the client should retry after `retry_after` seconds."""
+class RetryLater(AppError):
+    """A limit that frees up by itself; answered with `Retry-After: retry_after` seconds."""
 
-    status, code = 503, "overloaded"
+    status, code = 503, "retry_later"
 
     def __init__(self, message: str, retry_after: int = 1, **detail: object) -> None:
         super().__init__(message, retry_after=retry_after, **detail)
         self.retry_after = retry_after
+
+
+class Overloaded(RetryLater):
+    """The write queue is full."""
+
+    code = "overloaded"
+
+
+class TooManyQueries(RetryLater):
+    """The account (or the server) already runs and queues as many queries as it may."""
+
+    status, code = 429, "too_many_queries"
 
 
 class StorageUnavailable(AppError):
@@ -93,6 +111,8 @@ class StorageUnavailable(AppError):
 
 #: Routes whose errors use Cloudflare's v4 envelope for auth failures (the SQL API).
 CLOUDFLARE_PREFIX = "/client/v4/"
+#: What Cloudflare's API gateway answers before WAE sees the request: in the v4 envelope.
+GATEWAY_STATUSES = frozenset({401, 403, 429})
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -102,8 +122,8 @@ def _body(
 ) -> bytes:
     path = request.path
     if path.startswith(CLOUDFLARE_PREFIX):
-        if status in (401, 403):
-            # Cloudflare's API gateway answers auth failures in its v4 envelope.
+        if status in GATEWAY_STATUSES:
+            # Cloudflare's API gateway answers auth failures and rate limits in its v4 envelope.
             return orjson.dumps(
                 {
                     "success": False,
@@ -130,7 +150,7 @@ def error_response(
 ) -> web.Response:
     """Render one error in the shape the route's clients expect."""
     body = _body(request, status, code, message, detail or {})
-    is_text = request.path.startswith(CLOUDFLARE_PREFIX) and status not in (401, 403)
+    is_text = request.path.startswith(CLOUDFLARE_PREFIX) and status not in GATEWAY_STATUSES
     return web.Response(
         status=status,
         body=body,
@@ -151,7 +171,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except AppError as e:
-        headers = {"Retry-After": str(e.retry_after)} if isinstance(e, Overloaded) else None
+        headers = {"Retry-After": str(e.retry_after)} if isinstance(e, RetryLater) else None
         return error_response(request, e.status, e.code, e.message, e.detail, headers)
     except web.HTTPException as e:
         if e.status < 400:

@@ -15,7 +15,7 @@ from prometheus_client import CollectorRegistry
 from server.app import create_app
 from server.config import Settings, load_settings
 from server.storage import Storage
-from server.storage.embedded import EmbeddedStorage
+from server.storage.clickhouse import ClickHouseStorage
 
 REMOTE_URL_ENV = "USAGEHOUSE_TEST_CLICKHOUSE_URL"
 
@@ -57,9 +57,9 @@ def make_settings(tmp_path: Any) -> Callable[..., Settings]:
 
 
 @pytest.fixture
-async def storage(tmp_path: Any) -> AsyncIterator[EmbeddedStorage]:
+async def storage(tmp_path: Any) -> AsyncIterator[ClickHouseStorage]:
     """Real embedded chDB in a fresh directory."""
-    store = await EmbeddedStorage.open(str(tmp_path / "chdb"), retention_days=92)
+    store = await ClickHouseStorage.open(str(tmp_path / "chdb"), retention_days=92)
     yield store
     await store.close()
 

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import random
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import orjson
 import pytest
 
 from server.app import create_app
 from server.billing import load_pricing, parse_pricing
+from server.billing.counters import Counters
 from server.config import ConfigError
+from server.ingest.commit import Pending, build_inserts
 from server.ingest.sampler import EquitableSampler
-from server.storage.embedded import EmbeddedStorage
-from tests.helpers import count
+from server.storage import new_batch_id
+from server.storage.clickhouse import ClickHouseStorage
+from server.storage.schema import INSERT_COLUMNS, retention_ddl
+from tests.helpers import InterruptedStorage, count
 
 ACCOUNT = "acct"
 WRITE = f"/v1/accounts/{ACCOUNT}/datasets/usage/points"
@@ -167,7 +169,7 @@ async def test_data_older_than_the_meter_is_estimated_unless_no_row_was_sampled(
     aiohttp_client, make_settings, tmp_path
 ):
     path = str(tmp_path / "early")
-    early = await EmbeddedStorage.open(path, 92)
+    early = await ClickHouseStorage.open(path, 92)
     sampler = EquitableSampler(10, 100, rng=random.Random(5))
     client = await aiohttp_client(create_app(make_settings(), storage=early, sampler=sampler))
     moment = REF + timedelta(days=2)
@@ -178,7 +180,7 @@ async def test_data_older_than_the_meter_is_estimated_unless_no_row_was_sampled(
     await client.close()
     await early.close()
 
-    storage = await EmbeddedStorage.open(path, 92)
+    storage = await ClickHouseStorage.open(path, 92)
     try:
         settings = make_settings(billing_grace_hours=2400)
         pricing = parse_pricing(PRICING.format(tz="UTC"))
@@ -264,44 +266,52 @@ async def test_all_customers_json_and_csv(billed):
     ]
 
 
-async def test_retry_after_a_partial_write_counts_usage_once(billed, storage):
-    client = await billed()
-    moment = REF + timedelta(days=5)
-    # A first attempt whose record and counters landed but whose rows did not (a crash).
-    record = {"ok": True, "accepted": 2, "stored": 2, "_counter_rows": 2}
-    await storage.insert_columns(
-        "idempotency_keys",
-        ("account_id", "key", "batch", "response", "created"),
-        orjson.dumps(
-            [[ACCOUNT], ["k1"], [777], [orjson.dumps(record).decode()], [int(time.time())]]
-        ),
+async def test_retry_after_a_write_interrupted_between_months_counts_usage_once(
+    aiohttp_client, make_settings, storage, tmp_path
+):
+    # A request spanning two months commits as two parts; the process "dies" after the first.
+    interrupted = InterruptedStorage(storage)
+    settings = make_settings(pricing=pricing_file(tmp_path), billing_grace_hours=24 * 100)
+    pricing = await asyncio.to_thread(load_pricing, settings.pricing)
+    client = await aiohttp_client(create_app(settings, storage=interrupted, pricing=pricing))
+    batch = points(REF - timedelta(days=2), 3, "/api/list", 1.0) + points(
+        REF + timedelta(days=2), 2, "/api/list", 1.0
     )
-    bucket = int(moment.timestamp()) // 900 * 900
-    await storage.insert_columns(
-        "usage_counters",
-        ("account_id", "meter", "customer", "dimension", "bucket", "points", "total", "batch"),
-        orjson.dumps(
-            [
-                [ACCOUNT] * 2,
-                ["requests", "egress"],
-                ["acme"] * 2,
-                ["/api/list", ""],
-                [bucket] * 2,
-                [2, 2],
-                [0.0, 2.0],
-                [777, 777],
-            ]
-        ),
-    )
-    batch = points(moment, 2, "/api/list", 1.0)
-    resp = await client.post(WRITE, json=batch, headers={"Idempotency-Key": "k1"})
-    assert await resp.json() == {"ok": True, "accepted": 2, "stored": 2}
-    assert await count(storage) == 2  # the rows are written now
-    inv = await invoice(client, REF_MONTH)
-    assert summary(inv)[0] == ("requests", "/api/list", "2", "0.00")  # counted once
-    again = await client.post(WRITE, json=batch, headers={"Idempotency-Key": "k1"})
-    assert (await again.json())["stored"] == 2
+    key = {"Idempotency-Key": "k1"}
+    interrupted.allow(1)
+    assert (await client.post(WRITE, json=batch, headers=key)).status == 503
+    interrupted.allow(None)
+    # The earlier month is complete, points and counters together; the later has nothing.
+    assert await count(storage) == 3
+    assert summary(await invoice(client, BEFORE_MONTH))[0][:3] == ("requests", "/api/list", "3")
+    assert (await invoice(client, REF_MONTH))["lines"] == []
+    # The retry writes only the missing month; a further retry writes nothing.
+    assert (await client.post(WRITE, json=batch, headers=key)).status == 200
+    assert (await client.post(WRITE, json=batch, headers=key)).status == 200
+    assert await count(storage) == 5
+    assert summary(await invoice(client, BEFORE_MONTH))[0][2] == "3"
     assert summary(await invoice(client, REF_MONTH))[0][2] == "2"
+
+
+async def test_counters_live_as_long_as_a_retention_longer_than_two_years(billed, storage):
+    # Points kept ten years: a month written 800 days ago must still invoice exactly after
+    # the engine applies its TTLs, not 0.00 "exact" while its rows are there.
+    client = await billed()
+    old = int((NOW - timedelta(days=800)).timestamp())
+    month = datetime.fromtimestamp(old, UTC).strftime("%Y-%m")
+    counters = Counters(parse_pricing(PRICING.format(tz="UTC")), grace_hours=24 * 100)
+    written = Pending("acct", "usage", [old], [1], ["acme"], [["/api/list"]], [[1.0]])
+    written.counters = counters.rows("usage", [old], ["acme"], [["/api/list"]], [[1.0]], old)
+    await storage.command(retention_ddl(storage.database, 3650))
+    for batch in build_inserts([written], new_batch_id()):
+        await storage.insert_columns("points", INSERT_COLUMNS, batch.encode())
+    await storage.command(f"OPTIMIZE TABLE {storage.database}.points FINAL")
+    assert await count(storage) == 1
+    lines = (await invoice(client, month))["lines"]
+    assert [(x["meter"], x["quantity"], x["exact"]) for x in lines] == [
+        ("requests", "1", True),
+        ("egress", "1", True),
+    ]
 
 
 @pytest.mark.parametrize(

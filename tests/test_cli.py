@@ -14,7 +14,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from server.storage.embedded import EmbeddedStorage
+from server.storage.clickhouse import ClickHouseStorage
 from tests.helpers import count
 
 pytestmark = pytest.mark.no_blockbuster
@@ -70,7 +70,7 @@ async def server(
 
 
 async def stored_count(data: Path) -> int:
-    storage = await EmbeddedStorage.open(str(data), 92)
+    storage = await ClickHouseStorage.open(str(data), 92)
     try:
         return await count(storage)
     finally:
@@ -144,7 +144,7 @@ async def test_unreachable_clickhouse_exits_with_a_one_line_reason():
     nobody_listens = "http://default:@127.0.0.1:9/db"
     code, err = await serve_failing("--port", "0", "--storage", nobody_listens)
     assert code == 1
-    assert b"usagehouse: cannot start: cannot reach ClickHouse at 127.0.0.1" in err
+    assert b"usagehouse: cannot start: cannot connect to ClickHouse server at 127.0.0.1:9" in err
     assert b"Traceback" not in err
 
 

@@ -23,7 +23,7 @@ from server.billing import load_pricing
 from server.cli import build_parser
 from server.config import Settings, env_name, load_settings
 from server.demo import DEFAULT_DATASET, TOKEN_ENV, add_demo_command
-from server.storage.remote import parse_url
+from server.storage.clickhouse import parse_url
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = {"clickhouse", "usagehouse", "grafana", "prometheus", "demo"}

@@ -40,7 +40,7 @@ from server.billing import Usage, compute_invoice, invoice_to_dict, load_pricing
 from server.config import Settings, load_settings
 from server.demo import ENDPOINTS, DemoOptions, TrafficModel, run_demo
 from server.sql.macros import MacroContext, expand
-from server.storage.embedded import EmbeddedStorage
+from server.storage.clickhouse import ClickHouseStorage
 
 ROOT = Path(__file__).resolve().parent.parent
 GRAFANA = ROOT / "grafana"
@@ -735,12 +735,14 @@ def test_bill_panels_read_the_invoice_of_the_range_end() -> None:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def demo_storage(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[EmbeddedStorage]:
+async def demo_storage(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[ClickHouseStorage]:
     """One storage for the module, filled once by `usagehouse demo` over 7 days. Sampling is
     off so small counts (a customer's 5xx) are exact and the checks cannot flake; weighting by
     _sample_interval is covered in test_grafana.py."""
     path = tmp_path_factory.mktemp("dashboards")
-    store = await EmbeddedStorage.open(str(path / "chdb"), retention_days=92)
+    store = await ClickHouseStorage.open(str(path / "chdb"), retention_days=92)
     settings = load_settings({}, tokens=TOKENS, storage=str(path), sampling="off")
     # With the pricing, the demo's writes keep the exact billing counters the bill panels read.
     app = create_app(settings, storage=store, pricing=PRICING)
@@ -879,7 +881,7 @@ class Grafana:
 async def grafana(
     aiohttp_client: Any,
     make_settings: Callable[..., Settings],
-    demo_storage: EmbeddedStorage,
+    demo_storage: ClickHouseStorage,
     registry: CollectorRegistry,
 ) -> Grafana:
     settings = make_settings(tokens=TOKENS, sampling="off")
@@ -1136,7 +1138,7 @@ REQUESTS_PANELS = {  # panel -> how to read its requests total from the answers
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def hard_storage(demo_storage: EmbeddedStorage) -> EmbeddedStorage:
+async def hard_storage(demo_storage: ClickHouseStorage) -> ClickHouseStorage:
     """The module's storage with customers of hard ids in their own account, each with its own
     number of requests, beside a plain customer with many more (a query that loses its
     customer filter counts those). chDB opens one path per process, hence the shared storage."""
@@ -1168,7 +1170,7 @@ async def hard_storage(demo_storage: EmbeddedStorage) -> EmbeddedStorage:
 async def hard_ids(
     aiohttp_client: Any,
     make_settings: Callable[..., Settings],
-    hard_storage: EmbeddedStorage,
+    hard_storage: ClickHouseStorage,
     registry: CollectorRegistry,
 ) -> Grafana:
     """Grafana's view of the account with hard customer ids."""

@@ -21,7 +21,7 @@ from server.config import DEFAULT_ACCOUNT, load_settings
 from server.grafana.frames import Column, Table, series_frame
 from server.sql.macros import MacroContext, expand
 from server.storage import InsertBatch, schema
-from server.storage.embedded import EmbeddedStorage
+from server.storage.clickhouse import ClickHouseStorage
 
 DAY = 86_400
 T0 = (int(time.time()) // DAY - 10) * DAY  # midnight UTC ten days ago
@@ -50,10 +50,10 @@ async def write(client: Any, token: str, account: str, dataset: str, points: lis
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def loaded_storage(tmp_path_factory) -> AsyncIterator[EmbeddedStorage]:
+async def loaded_storage(tmp_path_factory) -> AsyncIterator[ClickHouseStorage]:
     """One storage for the module, loaded once (setup dominated the runtime otherwise)."""
     path = tmp_path_factory.mktemp("grafana")
-    store = await EmbeddedStorage.open(str(path / "chdb"), retention_days=92)
+    store = await ClickHouseStorage.open(str(path / "chdb"), retention_days=92)
     app = create_app(load_settings({}, tokens=TOKENS, storage=str(path)), storage=store)
     async with TestClient(TestServer(app)) as client:
         await write(

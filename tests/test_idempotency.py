@@ -4,12 +4,9 @@ when the first answer was lost and after a restart."""
 from __future__ import annotations
 
 import asyncio
-import time
-
-import orjson
 
 from server.app import create_app
-from server.storage.embedded import EmbeddedStorage
+from server.storage.clickhouse import ClickHouseStorage
 from tests.helpers import count
 
 URL = "/v1/accounts/acct_a/datasets/usage/points"
@@ -48,14 +45,14 @@ async def test_concurrent_retries_write_once(client, storage):
 
 async def test_answer_survives_a_restart(aiohttp_client, make_settings, tmp_path):
     path = str(tmp_path / "restart")
-    first_store = await EmbeddedStorage.open(path, 92)
+    first_store = await ClickHouseStorage.open(path, 92)
     app = create_app(make_settings(), storage=first_store)
     client = await aiohttp_client(app)
     first = await (await client.post(URL, json=BATCH, headers=key("k-restart"))).json()
     await client.close()
     await first_store.close()
 
-    second_store = await EmbeddedStorage.open(path, 92)
+    second_store = await ClickHouseStorage.open(path, 92)
     try:
         client = await aiohttp_client(create_app(make_settings(), storage=second_store))
         again = await client.post(URL, json=BATCH, headers=key("k-restart"))
@@ -66,20 +63,40 @@ async def test_answer_survives_a_restart(aiohttp_client, make_settings, tmp_path
         await second_store.close()
 
 
-async def test_record_whose_rows_never_committed_does_not_block_the_retry(client, storage):
-    # A crash between writing the answer and committing the rows leaves a record whose
-    # batch is absent from the points table: the retry must write the rows.
-    response = orjson.dumps({"ok": True, "accepted": 2, "stored": 2}).decode()
-    await storage.insert_columns(
-        "idempotency_keys",
-        ("account_id", "key", "batch", "response", "created"),
-        orjson.dumps([["acct_a"], ["k-crash"], [12345], [response], [int(time.time())]]),
+async def test_key_reused_for_another_body_or_dataset_is_422_and_writes_nothing(client, storage):
+    await client.post(URL, json=BATCH, headers=key("k-reuse"))
+    other_body = await client.post(URL, json=BATCH[:1], headers=key("k-reuse"))
+    other_dataset = await client.post(
+        "/v1/accounts/acct_a/datasets/other/points", json=BATCH, headers=key("k-reuse")
     )
-    resp = await client.post(URL, json=BATCH, headers=key("k-crash"))
-    assert resp.status == 200
+    for resp in (other_body, other_dataset):
+        assert resp.status == 422
+        body = await resp.json()
+        assert body["code"] == "idempotency_key_reused"
+        assert "k-reuse" in body["error"]
     assert await count(storage) == 2
-    await client.post(URL, json=BATCH, headers=key("k-crash"))
-    assert await count(storage) == 2
+    same = await client.post(URL, json=BATCH, headers=key("k-reuse"))
+    assert await same.json() == {"ok": True, "accepted": 2, "stored": 2}
+
+
+async def test_key_reused_for_another_body_after_a_restart_is_422(
+    aiohttp_client, make_settings, tmp_path
+):
+    path = str(tmp_path / "restart")
+    store = await ClickHouseStorage.open(path, 92)
+    client = await aiohttp_client(create_app(make_settings(), storage=store))
+    await client.post(URL, json=BATCH, headers=key("k-r"))
+    await client.close()
+    await store.close()
+    store = await ClickHouseStorage.open(path, 92)
+    try:
+        client = await aiohttp_client(create_app(make_settings(), storage=store))
+        resp = await client.post(URL, json=BATCH[:1], headers=key("k-r"))
+        assert resp.status == 422
+        assert await count(store) == 2
+    finally:
+        await client.close()
+        await store.close()
 
 
 async def test_rejected_request_does_not_burn_the_key(client, storage):

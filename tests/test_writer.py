@@ -8,7 +8,8 @@ import asyncio
 from prometheus_client import CollectorRegistry
 
 from server.app import create_app
-from server.ingest.writer import BatchWriter, Pending
+from server.ingest.commit import Pending
+from server.ingest.writer import BatchWriter, QueueLimits
 from server.metrics import Metrics
 from tests.helpers import count
 
@@ -50,7 +51,7 @@ async def test_full_queue_answers_503_with_retry_after_and_loses_nothing(
 
 
 async def test_stop_flushes_everything_queued(storage):
-    writer = BatchWriter(storage, Metrics(CollectorRegistry()), 1_000_000, 10)
+    writer = BatchWriter(storage, Metrics(CollectorRegistry()), QueueLimits(1_000_000, 2**30), 10)
     writer.start()
     pending = [
         Pending("acct", "ds", [1_800_000_000] * 7, [1] * 7, ["i"] * 7, [[]] * 7, [[]] * 7)
@@ -80,3 +81,57 @@ async def test_storage_failure_is_503_and_nothing_is_acknowledged(client, storag
     # the writer survives the failure and keeps answering
     resp = await client.post(URL, json={})
     assert resp.status == 503
+
+
+async def test_one_accounts_backlog_cannot_fill_the_queue_for_another(
+    aiohttp_client, make_settings, storage
+):
+    app = create_app(make_settings(queue_max_points=100, queue_account_share=0.5), storage=storage)
+    client = await aiohttp_client(app)
+    flood = [{"indexes": ["b"]}] * 30
+    other = "/v1/accounts/acct_other/datasets/usage/points"
+    responses = await asyncio.gather(
+        *(client.post(URL, json=flood) for _ in range(20)), client.post(other, json={})
+    )
+    *mine, theirs = responses
+    refused = [r for r in mine if r.status == 503]
+    assert refused
+    for r in refused:
+        assert "account's share" in (await r.json())["error"]
+    assert theirs.status == 200
+    assert await count(storage, "account_id = 'acct_other'") == 1
+    assert await count(storage, "account_id = 'acct_a'") == 30 * (len(mine) - len(refused))
+
+
+async def test_queue_is_bounded_in_bytes_and_loses_nothing(aiohttp_client, make_settings, storage):
+    app = create_app(make_settings(queue_max_bytes=100_000), storage=storage)
+    client = await aiohttp_client(app)
+    big = [{"indexes": ["c"], "blobs": ["x" * 15_000]}] * 4  # ~60 KB a request
+    responses = await asyncio.gather(*(client.post(URL, json=big) for _ in range(10)))
+    statuses = [r.status for r in responses]
+    assert 503 in statuses and 200 in statuses
+    assert await count(storage) == 4 * statuses.count(200)
+
+
+async def test_accounts_take_turns_in_flushes(storage):
+    writer = BatchWriter(storage, Metrics(CollectorRegistry()), QueueLimits(10**6, 2**30), 100)
+    ts = [1_800_000_000] * 100
+
+    def pending(account: str, n: int) -> Pending:
+        return Pending(account, "ds", ts[:n], [1] * n, ["i"] * n, [[]] * n, [[]] * n)
+
+    finished: list[str] = []
+
+    async def write(item: Pending, name: str) -> None:
+        await writer.write(item)
+        finished.append(name)
+
+    tasks = [asyncio.create_task(write(pending("big", 100), f"big{i}")) for i in range(6)]
+    tasks.append(asyncio.create_task(write(pending("small", 1), "small")))
+    await asyncio.sleep(0)
+    writer.start()
+    await asyncio.gather(*tasks)
+    await writer.stop()
+    # Served in turn: the small account's 1-point write is in the second flush, not the last.
+    assert finished.index("small") == 1
+    assert await count(storage) == 601

@@ -23,11 +23,14 @@ BUCKET_S = 900
 
 @dataclass(slots=True)
 class CounterRows:
-    """Counter rows, one list per column (schema.COUNTER_COLUMNS without account and batch)."""
+    """Counter rows, one list per field. `ingested` is the 15-minute bucket of the points'
+    timestamps (it decides the month partition the rows commit with, see storage/schema.py);
+    `buckets` the bucket they are billed in, later than `ingested` for late data."""
 
     meters: list[str] = field(default_factory=list)
     customers: list[str] = field(default_factory=list)
     dimensions: list[str] = field(default_factory=list)
+    ingested: list[int] = field(default_factory=list)
     buckets: list[int] = field(default_factory=list)
     points: list[int] = field(default_factory=list)
     totals: list[float] = field(default_factory=list)
@@ -80,7 +83,7 @@ class Counters:
             totals: dict[tuple[str, str, int], list[float]] = {}
             for ts, index, b, dd in zip(timestamps, indexes, blobs, doubles, strict=True):
                 dim = (b[d] or "") if d is not None and d < len(b) else ""
-                bucket = max(ts - ts % BUCKET_S, floor)
+                bucket = ts - ts % BUCKET_S
                 y = float(dd[j]) if j is not None and j < len(dd) else 0.0
                 slot = totals.get((index, dim, bucket))
                 if slot is None:
@@ -92,7 +95,8 @@ class Counters:
                 out.meters.append(meter.name)
                 out.customers.append(index)
                 out.dimensions.append(dim)
-                out.buckets.append(bucket)
+                out.ingested.append(bucket)
+                out.buckets.append(max(bucket, floor))
                 out.points.append(int(n))
                 out.totals.append(y)
         return out

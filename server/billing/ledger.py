@@ -115,7 +115,7 @@ class Ledger:
         rows = await self._rows(
             "SELECT meter, customer, dimension, toString(toDate(bucket, "
             f"{zone})) AS day, sum(points) AS n, sum(total) AS t "
-            f"FROM {self._db}.{schema.COUNTERS_TABLE} WHERE {where} "
+            f"FROM ({schema.COUNTERS_VIEW.format(database=self._db)}) WHERE {where} "
             "GROUP BY meter, customer, dimension, day"
         )
         for r in rows:

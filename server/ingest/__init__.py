@@ -13,9 +13,10 @@ from ..billing.counters import Counters
 from ..errors import PayloadTooLarge
 from ..metrics import Metrics
 from . import points as pts
-from .idempotency import IdempotencyStore, check_key
+from .commit import Pending, Record, month_of, months_of
+from .idempotency import IdempotencyStore, check_key, fingerprint
 from .sampler import Sampler
-from .writer import BatchWriter, Pending
+from .writer import BatchWriter
 
 Response = dict[str, object]
 
@@ -58,25 +59,27 @@ class Ingestor:
         pts.check_account(account_id)
         pts.check_dataset(dataset)
         if idempotency_key is None:
-            return await self._write(account_id, dataset, body, content_type, None, sampled=sampled)
+            return await self._write(account_id, dataset, body, content_type, sampled=sampled)
         check_key(idempotency_key)
-        claim = await self._idempotency.claim(account_id, idempotency_key)
+        print_ = fingerprint(dataset, content_type, body)
+        claim = await self._idempotency.claim(account_id, idempotency_key, print_)
         if claim.response is not None:
             return claim.response
+        key = (idempotency_key, print_)
         try:
             response = await self._write(
                 account_id,
                 dataset,
                 body,
                 content_type,
-                idempotency_key,
-                claim.counters_written,
+                key,
+                claim.committed_months,
                 sampled=sampled,
             )
         except BaseException as e:
             self._idempotency.finish(account_id, idempotency_key, None, e)
             raise
-        self._idempotency.finish(account_id, idempotency_key, response)
+        self._idempotency.finish(account_id, idempotency_key, (print_, response))
         return response
 
     async def _write(
@@ -85,8 +88,8 @@ class Ingestor:
         dataset: str,
         body: bytes,
         content_type: str,
-        key: str | None,
-        counted: bool = False,
+        key: tuple[str, str] | None = None,
+        committed_months: frozenset[int] = frozenset(),
         *,
         sampled: bool = True,
     ) -> Response:
@@ -105,43 +108,84 @@ class Ingestor:
             self._metrics.ingest_points_rejected_total.labels(label).inc(len(items))
             raise
         accepted = len(points)
-        # An import skips the sampler: it neither is thinned nor uses any index's share.
+        response: Response = {"ok": True, "accepted": accepted, "stored": 0}
+        record = None
+        if key is not None:
+            record = _record(key, response, points.timestamps, int(now), committed_months)
+            if committed_months:
+                # An earlier attempt committed these months (points, counters, record) before
+                # it was interrupted: write only the rest.
+                points = _without_months(points, committed_months)
+        pending = self._sampled(account_id, dataset, points, now, sampled)
+        if self._counters is not None:
+            pending.counters = self._counters.rows(
+                dataset, points.timestamps, points.indexes, points.blobs, points.doubles, now
+            )
+        pending.record = record
+        pending.nbytes = len(body)
+        response["stored"] = len(pending)
+        await self._writer.write(pending)
+        label = self._metrics.dataset_label(dataset)
+        self._metrics.ingest_points_accepted_total.labels(label).inc(accepted)
+        self._metrics.ingest_points_stored_total.labels(label).inc(len(pending))
+        tally = Counter(pending.sample_intervals).items()
+        self._metrics.sample_interval.add(label, tally)
+        return response
+
+    def _sampled(
+        self, account_id: str, dataset: str, points: pts.Points, now: float, sampled: bool
+    ) -> Pending:
+        """The rows to store: all of them, or the sampler's picks with their intervals. An
+        import (not `sampled`) skips the sampler: it is not thinned and uses no index's share."""
         intervals = (
             self._sampler.sample(account_id, dataset, points.indexes, now) if sampled else None
         )
         if intervals is None:
-            pending = Pending(
+            return Pending(
                 account_id,
                 dataset,
                 points.timestamps,
-                [1] * accepted,
+                [1] * len(points),
                 points.indexes,
                 points.blobs,
                 points.doubles,
-                key,
             )
-        else:
-            keep = [i for i, interval in enumerate(intervals) if interval > 0]
-            pending = Pending(
-                account_id,
-                dataset,
-                [points.timestamps[i] for i in keep],
-                [intervals[i] for i in keep],
-                [points.indexes[i] for i in keep],
-                [points.blobs[i] for i in keep],
-                [points.doubles[i] for i in keep],
-                key,
-            )
-        if self._counters is not None and not counted:
-            pending.counters = self._counters.rows(
-                dataset, points.timestamps, points.indexes, points.blobs, points.doubles, now
-            )
-        stored = len(pending)
-        pending.response = {"ok": True, "accepted": accepted, "stored": stored}
-        await self._writer.write(pending)
-        label = self._metrics.dataset_label(dataset)
-        self._metrics.ingest_points_accepted_total.labels(label).inc(accepted)
-        self._metrics.ingest_points_stored_total.labels(label).inc(stored)
-        tally = [(1, stored)] if intervals is None else Counter(pending.sample_intervals).items()
-        self._metrics.sample_interval.add(label, tally)
-        return pending.response
+        keep = [i for i, interval in enumerate(intervals) if interval > 0]
+        return Pending(
+            account_id,
+            dataset,
+            [points.timestamps[i] for i in keep],
+            [intervals[i] for i in keep],
+            [points.indexes[i] for i in keep],
+            [points.blobs[i] for i in keep],
+            [points.doubles[i] for i in keep],
+        )
+
+
+def _record(
+    key: tuple[str, str],
+    response: Response,
+    timestamps: list[int],
+    now: int,
+    committed: frozenset[int],
+) -> Record:
+    """The request's idempotency record: a row in each month its points fall in (the current
+    month for a request without points) that is not `committed` yet. `response` is filled in
+    before the flush."""
+    anchors: dict[int, int] = {}
+    for month, ts in zip(months_of(timestamps), timestamps, strict=True):
+        anchors.setdefault(month, ts)
+    if not anchors:
+        anchors[month_of(now)] = now
+    todo = {month: ts for month, ts in anchors.items() if month not in committed}
+    return Record(key[0], key[1], response, tuple(todo), tuple(todo.values()), len(anchors))
+
+
+def _without_months(points: pts.Points, months: frozenset[int]) -> pts.Points:
+    keep = [i for i, month in enumerate(months_of(points.timestamps)) if month not in months]
+    return pts.Points(
+        [points.timestamps[i] for i in keep],
+        [points.indexes[i] for i in keep],
+        [points.blobs[i] for i in keep],
+        [points.doubles[i] for i in keep],
+    )

@@ -1,8 +1,10 @@
-"""Group commit: concurrent writes are queued, flushed together as one columnar insert, and
-each caller is released only when its rows are committed.
+"""Group commit: concurrent writes are queued, flushed together, and each caller is released
+only when its rows are committed (what a commit holds is ingest/commit.py's concern).
 
-The queue is bounded in points; a full queue answers Overloaded (503 + Retry-After) at once
-rather than growing memory. Nothing acknowledged is ever dropped: stop() flushes the queue.
+The queue is bounded in points and in request bytes, in total and per account, and a full
+queue answers Overloaded (503 + Retry-After) at once rather than growing memory. Accounts take
+turns in every flush, so one account's backlog delays another's write by at most one flush.
+Nothing acknowledged is ever dropped: stop() flushes the queue.
 """
 
 from __future__ import annotations
@@ -11,40 +13,26 @@ import asyncio
 import logging
 import time
 from collections import deque
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-import orjson
-
-from ..billing.counters import CounterRows
 from ..errors import AppError, Overloaded, StorageUnavailable
 from ..metrics import Metrics
-from ..storage import InsertBatch, Storage, new_batch_id, schema
-from .idempotency import COUNTER_ROWS
+from ..storage import Storage, new_batch_id, schema
+from .commit import Pending, build_inserts
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(slots=True)
-class Pending:
-    """One request's rows waiting for a flush."""
+@dataclass(frozen=True, slots=True)
+class QueueLimits:
+    """How much the write queue may hold, in total and for one account."""
 
-    account_id: str
-    dataset: str
-    timestamps: list[int]
-    sample_intervals: list[int]
-    indexes: list[str]
-    blobs: list[list[str | None]]
-    doubles: list[list[float]]
-    idempotency_key: str | None = None
-    response: dict[str, object] = field(default_factory=dict)
-    counters: CounterRows | None = None
-    done: asyncio.Future[int] = field(
-        default_factory=lambda: asyncio.get_running_loop().create_future()
-    )
+    max_points: int
+    max_bytes: int
+    account_share: float = 1.0
 
-    def __len__(self) -> int:
-        return len(self.timestamps)
+    def full(self, points: int, nbytes: int, share: float = 1.0) -> bool:
+        return points > self.max_points * share or nbytes > self.max_bytes * share
 
 
 class BatchWriter:
@@ -54,7 +42,7 @@ class BatchWriter:
         self,
         storage: Storage,
         metrics: Metrics,
-        max_queue_points: int,
+        limits: QueueLimits,
         max_batch_points: int,
         min_interval_s: float = 0.0,
     ) -> None:
@@ -62,10 +50,14 @@ class BatchWriter:
         self._min_interval = min_interval_s
         self._last_start = 0.0
         self._metrics = metrics
-        self._max_queue = max_queue_points
+        self._limits = limits
         self._max_batch = max_batch_points
-        self._queue: deque[Pending] = deque()
+        # One queue per account, served in turn; an account is in `_turns` while it has work.
+        self._queues: dict[str, deque[Pending]] = {}
+        self._turns: deque[str] = deque()
         self._queued_points = 0
+        self._queued_bytes = 0
+        self._account_load: dict[str, tuple[int, int]] = {}
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -84,32 +76,73 @@ class BatchWriter:
         if self._task is not None:
             await self._task
 
-    async def write(self, pending: Pending) -> int:
-        """Queue the rows and wait until they are committed; returns the flush's batch id."""
+    def admit(self, account_id: str, points: int = 0, nbytes: int = 0) -> None:
+        """Raise Overloaded unless the queue has room for `points` and `nbytes` more of this
+        account's (also called before a request body is read, with what its headers say).
+        An empty queue always admits one request, however large, so progress never stops."""
         if self._stopping:
             raise Overloaded("server is shutting down", retry_after=1)
-        if self._queued_points and self._queued_points + len(pending) > self._max_queue:
+        if not self._queued_points and not self._queued_bytes:
+            return
+        mine_points, mine_bytes = self._account_load.get(account_id, (0, 0))
+        limits = self._limits
+        if (mine_points or mine_bytes) and limits.full(
+            mine_points + points, mine_bytes + nbytes, limits.account_share
+        ):
+            self._metrics.ingest_overloaded_total.inc()
+            raise Overloaded(
+                "this account's share of the write queue is full, retry shortly", retry_after=1
+            )
+        if limits.full(self._queued_points + points, self._queued_bytes + nbytes):
             self._metrics.ingest_overloaded_total.inc()
             raise Overloaded("write queue is full, retry shortly", retry_after=1)
-        self._queue.append(pending)
-        self._queued_points += len(pending)
-        self._metrics.write_queue_points.set(self._queued_points)
+
+    async def write(self, pending: Pending) -> int:
+        """Queue the rows and wait until they are committed; returns the flush's batch id."""
+        self.admit(pending.account_id, len(pending), pending.nbytes)
+        queue = self._queues.get(pending.account_id)
+        if queue is None:
+            queue = self._queues[pending.account_id] = deque()
+            self._turns.append(pending.account_id)
+        queue.append(pending)
+        self._count(pending, +1)
         self._wakeup.set()
         # shield: a client that disconnects must not cancel a write others share.
         return await asyncio.shield(pending.done)
 
+    def _count(self, item: Pending, sign: int) -> None:
+        points, nbytes = sign * len(item), sign * item.nbytes
+        self._queued_points += points
+        self._queued_bytes += nbytes
+        mine_points, mine_bytes = self._account_load.get(item.account_id, (0, 0))
+        if mine_points + points or mine_bytes + nbytes:
+            self._account_load[item.account_id] = (mine_points + points, mine_bytes + nbytes)
+        else:
+            self._account_load.pop(item.account_id, None)
+        self._metrics.write_queue_points.set(self._queued_points)
+
     def _take(self) -> list[Pending]:
+        """Up to `max_batch` points, one request per account in turn (at least one request)."""
         taken: list[Pending] = []
         count = 0
-        while self._queue and (not taken or count + len(self._queue[0]) <= self._max_batch):
-            item = self._queue.popleft()
+        while self._turns:
+            account = self._turns[0]
+            queue = self._queues[account]
+            if taken and count + len(queue[0]) > self._max_batch:
+                break
+            item = queue.popleft()
             taken.append(item)
             count += len(item)
+            self._turns.popleft()
+            if queue:
+                self._turns.append(account)
+            else:
+                del self._queues[account]
         return taken
 
     async def _run(self) -> None:
         while True:
-            if not self._queue:
+            if not self._turns:
                 if self._stopping:
                     return
                 self._wakeup.clear()
@@ -132,8 +165,8 @@ class BatchWriter:
                     if not item.done.done():
                         item.done.set_result(batch_id)
             finally:
-                self._queued_points -= sum(len(item) for item in taken)
-                self._metrics.write_queue_points.set(self._queued_points)
+                for item in taken:
+                    self._count(item, -1)
 
     async def _linger(self) -> None:
         """Under load, start inserts at most every `min_interval`: each insert (a new part)
@@ -147,75 +180,9 @@ class BatchWriter:
 
     async def _flush(self, taken: list[Pending]) -> int:
         batch_id = new_batch_id()
-        await self._insert_records(taken, batch_id)
-        await self._insert_counters(taken, batch_id)
-        rows = [item for item in taken if len(item)]
-        if not rows:
-            return batch_id
-        account_ids: list[str] = []
-        datasets: list[str] = []
-        batch = InsertBatch(account_ids, datasets, [], [], [], [], [], batch_id)
-        for item in rows:
-            n = len(item)
-            account_ids.extend([item.account_id] * n)
-            datasets.extend([item.dataset] * n)
-            batch.timestamps.extend(item.timestamps)
-            batch.sample_intervals.extend(item.sample_intervals)
-            batch.indexes.extend(item.indexes)
-            batch.blobs.extend(item.blobs)
-            batch.doubles.extend(item.doubles)
-        started = time.perf_counter()
-        await self._storage.insert_columns(schema.TABLE, schema.INSERT_COLUMNS, batch.encode())
-        self._metrics.insert_duration_seconds.observe(time.perf_counter() - started)
-        self._metrics.insert_batch_points.observe(len(batch))
+        for batch in build_inserts(taken, batch_id):
+            started = time.perf_counter()
+            await self._storage.insert_columns(schema.TABLE, schema.INSERT_COLUMNS, batch.encode())
+            self._metrics.insert_duration_seconds.observe(time.perf_counter() - started)
+        self._metrics.insert_batch_points.observe(sum(len(item) for item in taken))
         return batch_id
-
-    async def _insert_records(self, taken: list[Pending], batch_id: int) -> None:
-        """Idempotency records go first: a retry then checks that this batch's counters and
-        rows exist, so a crash between the inserts never makes a retry skip unwritten rows."""
-        keyed = [item for item in taken if item.idempotency_key is not None]
-        if not keyed:
-            return
-        now = int(time.time())
-        records = [
-            [item.account_id for item in keyed],
-            [item.idempotency_key for item in keyed],
-            [batch_id] * len(keyed),
-            [orjson.dumps(_record(item)).decode() for item in keyed],
-            [now] * len(keyed),
-        ]
-        await self._storage.insert_columns(
-            schema.IDEMPOTENCY_TABLE, schema.IDEMPOTENCY_COLUMNS, orjson.dumps(records)
-        )
-
-    async def _insert_counters(self, taken: list[Pending], batch_id: int) -> None:
-        """Exact billing counters of the whole flush, before the (sampled) rows."""
-        counted = [item for item in taken if item.counters]
-        if not counted:
-            return
-        columns: list[list[object]] = [[] for _ in schema.COUNTER_COLUMNS]
-        for item in counted:
-            rows = item.counters
-            assert rows is not None
-            values: tuple[list[Any], ...] = (
-                [item.account_id] * len(rows),
-                rows.meters,
-                rows.customers,
-                rows.dimensions,
-                rows.buckets,
-                rows.points,
-                rows.totals,
-                [batch_id] * len(rows),
-            )
-            for column, part in zip(columns, values, strict=True):
-                column.extend(part)
-        await self._storage.insert_columns(
-            schema.COUNTERS_TABLE, schema.COUNTER_COLUMNS, orjson.dumps(columns)
-        )
-
-
-def _record(item: Pending) -> dict[str, object]:
-    record = dict(item.response)
-    if item.counters:
-        record[COUNTER_ROWS] = len(item.counters)
-    return record

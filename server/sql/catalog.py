@@ -14,7 +14,7 @@ from typing import Final
 
 from sqlglot import exp
 
-from server.storage.schema import TABLE, WAE_COLUMN_TYPES, WAE_COLUMNS
+from server.storage.schema import BOOKKEEPING_DATASETS, TABLE, WAE_COLUMN_TYPES, WAE_COLUMNS
 
 #: The one database the catalog shows; `default.<dataset>` is the dataset.
 DATABASE: Final = "default"
@@ -26,11 +26,13 @@ def _literal(value: str) -> str:
 
 
 def datasets_sql(account_id: str, database: str) -> str:
-    """The account's datasets that hold rows, one per row in a column `dataset`."""
+    """The account's datasets that hold rows, one per row in a column `dataset` (not the
+    write path's bookkeeping rows, which share the points table)."""
     points = exp.table_(TABLE, db=database).sql(dialect="clickhouse")
+    hidden = ", ".join(_literal(name) for name in BOOKKEEPING_DATASETS)
     return (
         f"SELECT DISTINCT _points.dataset AS dataset FROM {points} AS _points "
-        f"WHERE _points.account_id = {_literal(account_id)}"
+        f"WHERE _points.account_id = {_literal(account_id)} AND _points.dataset NOT IN ({hidden})"
     )
 
 

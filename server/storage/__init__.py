@@ -6,13 +6,17 @@ import secrets
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 import orjson
 
 from ..config import Settings
 
 QuerySettings = Mapping[str, int | float | str]
+#: Which connections a statement uses: user queries never take the write lane's.
+LaneName = Literal["query", "write"]
+#: The database of the embedded engine, and the default where a command names none.
+DEFAULT_DATABASE = "usagehouse"
 
 
 def sql_string(value: str) -> str:
@@ -69,12 +73,18 @@ class Storage(Protocol):
         to the next query when this returns."""
 
     async def query(
-        self, sql: str, fmt: str = "JSON", settings: QuerySettings | None = None
+        self,
+        sql: str,
+        fmt: str = "JSON",
+        settings: QuerySettings | None = None,
+        *,
+        lane: LaneName = "query",
     ) -> bytes:
-        """Run a read query and return ClickHouse's own serialisation in `fmt`."""
+        """Run a read query and return ClickHouse's own serialisation in `fmt`. The write
+        path's own small reads pass `lane="write"` so that they never wait behind users'."""
 
     async def command(self, sql: str) -> None:
-        """Run a statement that returns nothing (DDL, internal inserts)."""
+        """Run a statement that returns nothing (DDL, internal inserts), on the write lane."""
 
     async def ping(self) -> None:
         """Raise StorageUnavailable unless the engine answers."""
@@ -84,14 +94,9 @@ class Storage(Protocol):
 
 
 async def open_storage(settings: Settings) -> Storage:
-    """Open the backend `settings.storage` names and bring its schema up to date."""
-    storage: Storage
-    if settings.is_remote_storage:
-        from .remote import RemoteStorage
+    """Open the directory or server `settings.storage` names and bring its schema up to date."""
+    from .clickhouse import ClickHouseStorage
 
-        storage = await RemoteStorage.open(settings.storage, settings.retention_days)
-    else:
-        from .embedded import EmbeddedStorage
-
-        storage = await EmbeddedStorage.open(settings.storage, settings.retention_days)
-    return storage
+    return await ClickHouseStorage.open(
+        settings.storage, settings.retention_days, settings.query_connections
+    )

@@ -59,6 +59,51 @@ INSERT_COLUMNS: tuple[str, ...] = (
 COMPACT_PART_BYTES = 256 * 1024 * 1024
 
 
+#: Bookkeeping rows share the points table so that they commit in the same part as the points
+#: they describe: a flush is one INSERT per month partition, and ClickHouse writes an INSERT of
+#: one partition (under max_insert_block_size rows) as one part, atomically. So billing counters,
+#: idempotency records and points are all there or none is, whatever instant the process dies.
+#: Their dataset names are outside the dataset grammar, so no user query can reach them.
+#:
+#: | dataset          | index1   | blob1    | blob2       | double1 | double2 | double3        |
+#: |------------------|----------|----------|-------------|---------|---------|----------------|
+#: | `#counters`      | customer | meter    | dimension   | points  | total   | billing bucket |
+#: | `#idempotency`   | key      | response | fingerprint | months  |         |                |
+#:
+#: `timestamp` is the partition's time: a counter row's 15-minute bucket as ingested (its
+#: billing bucket can be later, see billing/counters.py), an idempotency record's first point.
+COUNTERS_DATASET = "#counters"
+RECORDS_DATASET = "#idempotency"
+BOOKKEEPING_DATASETS = (COUNTERS_DATASET, RECORDS_DATASET)
+#: Counters are kept at least this long (invoices stay reproducible after points expire), and
+#: never shorter than the points they price.
+COUNTERS_MIN_DAYS = 730
+#: `_batch` is microseconds * 1024 (storage.new_batch_id): this divisor gives epoch seconds.
+BATCH_PER_SECOND = 1_024_000_000
+
+#: The counter rows of the points table, as the billing code reads them.
+COUNTERS_VIEW = (
+    "SELECT account_id, blob1 AS meter, index1 AS customer, blob2 AS dimension, "
+    "toDateTime(toUInt32(double3), 'UTC') AS bucket, toUInt64(double1) AS points, "
+    "double2 AS total, _batch AS batch FROM {database}." + TABLE + " "
+    f"WHERE dataset = '{COUNTERS_DATASET}'"
+)
+
+
+def ttl_clause(retention_days: int) -> str:
+    """Points expire after the retention, counters after max(retention, two years),
+    idempotency records a day after their flush."""
+    days = int(retention_days)
+    counters = max(days, COUNTERS_MIN_DAYS)
+    reserved = ", ".join(f"'{d}'" for d in BOOKKEEPING_DATASETS)
+    return (
+        f"timestamp + INTERVAL {days} DAY DELETE WHERE dataset NOT IN ({reserved}), "
+        f"timestamp + INTERVAL {counters} DAY DELETE WHERE dataset = '{COUNTERS_DATASET}', "
+        f"toDateTime(intDiv(_batch, {BATCH_PER_SECOND})) + INTERVAL 1 DAY DELETE "
+        f"WHERE dataset = '{RECORDS_DATASET}'"
+    )
+
+
 def points_ddl(database: str, retention_days: int) -> str:
     """CREATE TABLE for the points table; idempotent (IF NOT EXISTS)."""
     blobs = ",\n    ".join(
@@ -83,67 +128,13 @@ def points_ddl(database: str, retention_days: int) -> str:
 ENGINE = MergeTree
 PARTITION BY toYYYYMM(timestamp)
 ORDER BY (account_id, dataset, index1, timestamp)
-TTL timestamp + INTERVAL {int(retention_days)} DAY
+TTL {ttl_clause(retention_days)}
 SETTINGS min_bytes_for_wide_part = {COMPACT_PART_BYTES}"""
 
 
 def retention_ddl(database: str, retention_days: int) -> str:
     """ALTER that re-applies the TTL, so a changed USAGEHOUSE_RETENTION_DAYS takes effect."""
-    return (
-        f"ALTER TABLE {database}.{TABLE} MODIFY TTL timestamp + INTERVAL {int(retention_days)} DAY"
-    )
-
-
-IDEMPOTENCY_TABLE = "idempotency_keys"
-IDEMPOTENCY_COLUMNS = ("account_id", "key", "batch", "response", "created")
-
-
-def idempotency_ddl(database: str) -> str:
-    """Answers remembered per (account, Idempotency-Key) for 24 hours."""
-    return f"""CREATE TABLE IF NOT EXISTS {database}.{IDEMPOTENCY_TABLE} (
-    account_id String,
-    key String,
-    batch UInt64,
-    response String,
-    created DateTime('UTC')
-)
-ENGINE = ReplacingMergeTree(created)
-ORDER BY (account_id, key)
-TTL created + INTERVAL 1 DAY"""
-
-
-COUNTERS_TABLE = "usage_counters"
-COUNTER_COLUMNS = (
-    "account_id",
-    "meter",
-    "customer",
-    "dimension",
-    "bucket",
-    "points",
-    "total",
-    "batch",
-)
-
-
-def counters_ddl(database: str) -> str:
-    """Exact pre-sampling counts per billing meter (billing/counters.py). Rows are summed at
-    query time; `batch` ties them to their flush so an interrupted write is never counted
-    twice on retry. Kept two years: invoices must stay reproducible after points expire."""
-    return f"""CREATE TABLE IF NOT EXISTS {database}.{COUNTERS_TABLE} (
-    account_id LowCardinality(String),
-    meter LowCardinality(String),
-    customer String,
-    dimension String,
-    bucket DateTime('UTC'),
-    points UInt64,
-    total Float64,
-    batch UInt64,
-    INDEX batch_minmax batch TYPE minmax GRANULARITY 1
-)
-ENGINE = MergeTree
-PARTITION BY toYYYYMM(bucket)
-ORDER BY (account_id, meter, customer, bucket)
-TTL bucket + INTERVAL 730 DAY"""
+    return f"ALTER TABLE {database}.{TABLE} MODIFY TTL {ttl_clause(retention_days)}"
 
 
 METER_STARTS_TABLE = "meter_starts"
@@ -164,20 +155,55 @@ def all_ddl(database: str, retention_days: int) -> list[str]:
     return [
         f"CREATE DATABASE IF NOT EXISTS {database}",
         points_ddl(database, retention_days),
-        idempotency_ddl(database),
-        counters_ddl(database),
         meter_starts_ddl(database),
     ]
 
 
+#: Tables of the first release, whose rows now live in the points table.
+LEGACY_COUNTERS_TABLE = "usage_counters"
+LEGACY_IDEMPOTENCY_TABLE = "idempotency_keys"
+
+
+def legacy_counters_copy(database: str) -> str:
+    """Copy the first release's counter rows into the points table, skipping batches already
+    copied, so an interrupted migration can simply run again."""
+    return (
+        f"INSERT INTO {database}.{TABLE} ({', '.join(INSERT_COLUMNS)}) "
+        f"SELECT account_id, '{COUNTERS_DATASET}', bucket, 0, customer, [meter, dimension], "
+        "[toFloat64(points), total, toFloat64(toUInt32(bucket))], batch "
+        f"FROM {database}.{LEGACY_COUNTERS_TABLE} WHERE batch NOT IN "
+        f"(SELECT _batch FROM {database}.{TABLE} WHERE dataset = '{COUNTERS_DATASET}')"
+    )
+
+
+async def _table_names(storage: Storage, database: str) -> set[str]:
+    names = await storage.query(
+        f"SELECT name FROM system.tables WHERE database = '{database}'", "TabSeparated"
+    )
+    return set(names.decode().split())
+
+
 async def migrate(storage: Storage, database: str, retention_days: int) -> None:
-    """Create what is missing and re-apply the TTL only when retention changed (MODIFY TTL
-    rewrites parts, so it must not run on every start)."""
+    """Create what is missing, move the first release's bookkeeping tables into the points
+    table, and re-apply the TTL only when retention changed (MODIFY TTL rewrites parts, so it
+    must not run on every start)."""
     for ddl in all_ddl(database, retention_days):
         await storage.command(ddl)
+    tables = await _table_names(storage, database)
+    if LEGACY_COUNTERS_TABLE in tables:
+        await storage.command(legacy_counters_copy(database))
+        await storage.command(f"DROP TABLE {database}.{LEGACY_COUNTERS_TABLE}")
+    if LEGACY_IDEMPOTENCY_TABLE in tables:
+        # Records live a day; keys used in the day before the upgrade are forgotten.
+        await storage.command(f"DROP TABLE {database}.{LEGACY_IDEMPOTENCY_TABLE}")
     engine = await storage.query(
         f"SELECT engine_full FROM system.tables WHERE database = '{database}' AND name = '{TABLE}'",
         "TabSeparated",
     )
-    if f"toIntervalDay({int(retention_days)})" not in engine.decode():
+    days = int(retention_days)
+    current = (
+        f"timestamp + toIntervalDay({days}) WHERE dataset NOT IN",
+        f"toIntervalDay({max(days, COUNTERS_MIN_DAYS)}) WHERE dataset = ",
+    )
+    if not all(part in engine.decode() for part in current):
         await storage.command(retention_ddl(database, retention_days))

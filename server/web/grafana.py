@@ -15,8 +15,8 @@ from ..config import DEFAULT_ACCOUNT
 from ..grafana.datasource import JsonDatasource
 from ..grafana.frames import Table, table_of
 from ..grafana.protocol import Json, load
-from ..sql.run import run_query
-from .keys import AUTH, METRICS, SETTINGS, STORAGE
+from .keys import AUTH
+from .query import run_account_query
 
 ACCOUNT_HEADER = "X-Usagehouse-Account"
 ACCOUNT_PARAM = "account"
@@ -30,13 +30,8 @@ def _account(request: web.Request) -> str:
 
 
 def _datasource(request: web.Request, account_id: str) -> JsonDatasource:
-    app = request.app
-
     async def run(text: str) -> Table:
-        with app[METRICS].timed_sql():
-            result = await run_query(
-                app[STORAGE], app[SETTINGS], text, account_id=account_id, quote_64bit_integers=False
-            )
+        result = await run_account_query(request.app, text, account_id, quote_64bit_integers=False)
         return table_of(result.body)
 
     return JsonDatasource(run)

@@ -12,6 +12,7 @@ from ..config import Settings
 from ..ingest import Ingestor
 from ..ingest.writer import BatchWriter
 from ..metrics import Metrics
+from ..sql.admission import QueryGate
 from ..storage import Storage
 
 
@@ -30,3 +31,4 @@ WRITER = web.AppKey("writer", BatchWriter)
 INGESTOR = web.AppKey("ingestor", Ingestor)
 LEDGER = web.AppKey("ledger", Ledger)
 IN_FLIGHT = web.AppKey("in_flight", InFlight)
+QUERY_GATE = web.AppKey("query_gate", QueryGate)

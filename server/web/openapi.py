@@ -167,6 +167,7 @@ OPENAPI: dict[str, Any] = {
                     "422": {"description": "invalid or rejected SQL: one line of text/plain"},
                     "401": {"description": "Cloudflare v4 envelope"},
                     "403": {"description": "Cloudflare v4 envelope"},
+                    "429": {"description": "too many queries of this account: Retry-After, v4"},
                 },
             }
             for method in ("get", "post")
@@ -193,7 +194,10 @@ OPENAPI: dict[str, Any] = {
             f"/grafana/json{path}": {
                 method: {
                     "summary": f"simPod JSON datasource: {path or '/'}",
-                    "responses": {"200": {"description": "see the simPod protocol"}},
+                    "responses": {
+                        "200": {"description": "see the simPod protocol"},
+                        "429": {"description": "too many queries of this account: Retry-After"},
+                    },
                 }
             }
             for path, method in (

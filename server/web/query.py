@@ -6,8 +6,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..errors import BadRequest
-from ..sql.run import run_query
-from .keys import AUTH, METRICS, SETTINGS, STORAGE
+from ..sql.run import QueryResult, run_query
+from .keys import AUTH, METRICS, QUERY_GATE, SETTINGS, STORAGE
 
 MAX_SQL_BYTES = 1_048_576
 
@@ -40,17 +40,26 @@ def _flag(request: web.Request, name: str, *, default: bool) -> bool:
     raise BadRequest(f"{name} must be 0, 1, true or false, not {value[:20]!r}")
 
 
+async def run_account_query(
+    app: web.Application, text: str, account_id: str, *, quote_64bit_integers: bool
+) -> QueryResult:
+    """Every user statement the web layer runs: timed, and only with a turn from the account's
+    query gate (429 when its line is full)."""
+    with app[METRICS].timed_sql():
+        async with app[QUERY_GATE].admit(account_id):
+            return await run_query(
+                app[STORAGE],
+                app[SETTINGS],
+                text,
+                account_id=account_id,
+                quote_64bit_integers=quote_64bit_integers,
+            )
+
+
 async def sql(request: web.Request) -> web.Response:
     account_id = request.match_info["account_id"]
     request.app[AUTH].authorize(request.headers.get("Authorization"), account_id, "r")
     text = await _sql_text(request)
     quote = _flag(request, "output_format_json_quote_64bit_integers", default=True)
-    with request.app[METRICS].timed_sql():
-        result = await run_query(
-            request.app[STORAGE],
-            request.app[SETTINGS],
-            text,
-            account_id=account_id,
-            quote_64bit_integers=quote,
-        )
+    result = await run_account_query(request.app, text, account_id, quote_64bit_integers=quote)
     return web.Response(body=result.body, headers={"Content-Type": result.content_type})

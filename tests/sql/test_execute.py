@@ -59,9 +59,7 @@ def test_too_many_result_rows_is_an_error(chdb: Chdb) -> None:
 
 
 def test_the_engine_refuses_writes_too(chdb: Chdb) -> None:
-    insert = (
-        f"INSERT INTO {DATABASE}.idempotency_keys (account_id) SETTINGS readonly = 2 VALUES ('x')"
-    )
+    insert = f"INSERT INTO {DATABASE}.meter_starts (meter) SETTINGS readonly = 2 VALUES ('x')"
     with pytest.raises(Exception, match="readonly"):
         chdb.query(insert)
 

@@ -1,5 +1,6 @@
-"""The `backend` fixture: each storage test runs on embedded chDB and on a ClickHouse server
-(testcontainers with a Docker engine, or USAGEHOUSE_TEST_CLICKHOUSE_URL; else it skips)."""
+"""The `backend` fixture: each storage test runs the one storage class on embedded chDB and on
+a ClickHouse server (testcontainers with a Docker engine, or USAGEHOUSE_TEST_CLICKHOUSE_URL;
+else that variant skips)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,7 @@ from typing import Any
 import pytest
 
 from server.storage import Storage, schema
-from server.storage.embedded import EmbeddedStorage
-from server.storage.remote import RemoteStorage
+from server.storage.clickhouse import ClickHouseStorage
 from tests.conftest import remote_url_or_skip
 
 CLICKHOUSE_IMAGE = "clickhouse/clickhouse-server:25.8"
@@ -30,13 +30,17 @@ def remote_url() -> Iterator[str]:
 
 
 @pytest.fixture(params=["embedded", "remote"])
-async def backend(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIterator[Storage]:
-    store: Storage
-    if request.param == "embedded":
-        store = await EmbeddedStorage.open(str(tmp_path / "ch"), 92)
-    else:
-        url = request.getfixturevalue("remote_url")
-        store = await RemoteStorage.open(url, 92)
+def location(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    """What USAGEHOUSE_STORAGE would say: a fresh directory, or the test server's URL."""
+    if request.param == "remote":
+        return str(request.getfixturevalue("remote_url"))
+    return str(tmp_path / "ch")
+
+
+@pytest.fixture
+async def backend(location: str) -> AsyncIterator[Storage]:
+    store: Storage = await ClickHouseStorage.open(location, 92)
+    if location.startswith("http"):  # the server's database outlives one test
         for table in (
             schema.TABLE,
             schema.IDEMPOTENCY_TABLE,

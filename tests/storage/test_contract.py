@@ -10,8 +10,8 @@ import pytest
 
 from server.errors import QueryLimit, QueryTimeout, SqlError, SqlRejected, StorageUnavailable
 from server.storage import InsertBatch, Storage, schema
+from server.storage.clickhouse import ClickHouseStorage, parse_url
 from server.storage.errors import query_error
-from server.storage.remote import RemoteStorage, parse_url
 from tests.conftest import REMOTE_URL_ENV, remote_url_or_skip
 from tests.helpers import rows
 
@@ -147,7 +147,7 @@ def test_storage_urls_parse():
 async def test_unreachable_server_is_storage_unavailable():
     port_nobody_listens_on = "http://default:@127.0.0.1:9/db"
     with pytest.raises(StorageUnavailable):
-        await RemoteStorage.open(port_nobody_listens_on, 92)
+        await ClickHouseStorage.open(port_nobody_listens_on, 92)
 
 
 def test_remote_skip_reason_says_how_to_enable(monkeypatch):
@@ -160,16 +160,20 @@ def test_remote_skip_reason_says_how_to_enable(monkeypatch):
         assert REMOTE_URL_ENV in str(e) and "Docker" in str(e)
 
 
-async def test_failed_query_output_never_reaches_the_next_query(backend):
-    await insert(backend, batch(3))
-    for fmt in ("JSON", "JSONEachRow", "TabSeparated"):
-        with pytest.raises(SqlError):
-            await backend.query(
-                "SELECT number FROM system.numbers LIMIT 1000000",
-                fmt,
-                {"max_result_rows": 1000, "result_overflow_mode": "throw"},
-            )
-        assert await backend.query("SELECT 1 AS x", "JSONEachRow") == b'{"x":1}\n'
+async def test_failed_query_output_never_reaches_the_next_query(location):
+    # One query connection, so the next query runs on the connection the failed one used.
+    store = await ClickHouseStorage.open(location, 92, query_connections=1)
+    try:
+        for fmt in ("JSON", "JSONEachRow", "TabSeparated"):
+            with pytest.raises(SqlError):
+                await store.query(
+                    "SELECT number FROM system.numbers LIMIT 1000000",
+                    fmt,
+                    {"max_result_rows": 1000, "result_overflow_mode": "throw"},
+                )
+            assert await store.query("SELECT 1 AS x", "JSONEachRow") == b'{"x":1}\n'
+    finally:
+        await store.close()
 
 
 @pytest.mark.parametrize(
