@@ -23,7 +23,18 @@ from .sql.admission import QueryGate
 from .storage import Storage, open_storage
 from .web import billing, grafana, ops, query, write
 from .web.connections import handler_args
-from .web.keys import AUTH, INGESTOR, LEDGER, METRICS, QUERY_GATE, SETTINGS, STORAGE, WRITER
+from .web.keys import (
+    AUTH,
+    IN_FLIGHT,
+    INGESTOR,
+    LEDGER,
+    METRICS,
+    QUERY_GATE,
+    SETTINGS,
+    STORAGE,
+    WRITER,
+    InFlight,
+)
 
 
 def _routes(app: web.Application) -> None:
@@ -39,6 +50,7 @@ def _routes(app: web.Application) -> None:
         app.router.add_get(url, query.sql)
     invoices = "/v1/accounts/{account_id}/billing/invoices/{month}"
     app.router.add_get(invoices, billing.invoices)
+    app.router.add_get(invoices + "/", billing.unindexed_invoice)
     app.router.add_get(invoices + "/{customer}", billing.invoices)
     app.router.add_get("/grafana/json", grafana.health)
     app.router.add_get("/grafana/json/", grafana.health)
@@ -67,6 +79,17 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
         ).observe(time.perf_counter() - started)
 
 
+@web.middleware
+async def in_flight_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Count the requests being handled, so a shutdown can say what it waits for."""
+    in_flight = request.app[IN_FLIGHT]
+    in_flight.count += 1
+    try:
+        return await handler(request)
+    finally:
+        in_flight.count -= 1
+
+
 def make_sampler(settings: Settings) -> Sampler:
     """The sampler USAGEHOUSE_SAMPLING asks for."""
     if settings.sampling == "off":
@@ -91,7 +114,7 @@ def create_app(
             "accepts any account without a token, so it only binds to loopback addresses"
         )
     app = web.Application(
-        middlewares=[metrics_middleware, error_middleware],
+        middlewares=[in_flight_middleware, metrics_middleware, error_middleware],
         # Handlers read bodies with web.bodies.read_body, which checks first (and names the
         # setting); this only backstops a plain request.read().
         client_max_size=settings.max_body_bytes,
@@ -99,6 +122,7 @@ def create_app(
     )
     app[SETTINGS] = settings
     app[AUTH] = auth
+    app[IN_FLIGHT] = InFlight()
     app[METRICS] = Metrics(registry or CollectorRegistry())
     app[QUERY_GATE] = QueryGate.from_settings(settings)
     if pricing is None and settings.pricing:

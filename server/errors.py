@@ -10,6 +10,8 @@ import orjson
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from .config import env_name
+
 log = logging.getLogger(__name__)
 
 
@@ -197,6 +199,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         # aiohttp's 413 for a body over client_max_size gets our code for the same mistake.
         code = "payload_too_large" if e.status == 413 else e.reason.lower().replace(" ", "_")
         message = e.text if e.text and not e.text.startswith(f"{e.status}:") else e.reason
+        if e.status == 413:  # only client_max_size raises it
+            message = f"{message} (the limit is {env_name('max_body_bytes')})"
         headers = {k: v for k, v in e.headers.items() if k in ("Allow", "Retry-After")}
         return error_response(request, e.status, code, message, headers=headers)
     except web.RequestPayloadError as e:

@@ -78,7 +78,7 @@ SQL = "/client/v4/accounts/acct_a/analytics_engine/sql"
 
 @pytest.mark.parametrize(
     ("method", "path", "body"),
-    [("POST", SQL, b"SELECT * FROM system.tables"), ("GET", SQL + "?query=DROP%20TABLE%20x", b"")],
+    [("POST", SQL, b"SELECT * FROM system.parts"), ("GET", SQL + "?query=DROP%20TABLE%20x", b"")],
 )
 async def test_sql_errors_are_one_line_plain_text_422(client, method, path, body):
     resp = await client.request(method, path, data=body)
@@ -93,7 +93,7 @@ async def test_sql_errors_are_one_line_plain_text_422(client, method, path, body
     [
         ("/grafana/json/query", {"targets": "nope"}),
         ("/grafana/json/query", {"range": {"from": "x", "to": "y"}, "targets": []}),
-        ("/grafana/json/variable", {"payload": {"target": "SELECT * FROM system.tables"}}),
+        ("/grafana/json/variable", {"payload": {"target": "SELECT * FROM system.parts"}}),
         ("/grafana/json/tag-values", {"key": "account_id"}),
         ("/grafana/json/metric-payload-options", []),
     ],
@@ -196,3 +196,37 @@ async def test_a_client_hanging_up_mid_body_is_not_logged_as_a_server_error(
     finally:
         await runner.cleanup()
     assert "unhandled error" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("settings", "body", "names"),
+    [
+        (
+            {"max_points_per_request": 2},
+            b"[{}, {}, {}]",
+            "the limit is 2 (USAGEHOUSE_MAX_POINTS_PER_REQUEST)",
+        ),
+        (
+            {"max_body_bytes": 1024},
+            b"[" + b"{}," * 1000 + b"{}]",
+            "(the limit is USAGEHOUSE_MAX_BODY_BYTES)",
+        ),
+    ],
+)
+async def test_a_413_names_its_setting(
+    aiohttp_client, make_settings, storage, settings, body, names
+):
+    client = await aiohttp_client(create_app(make_settings(**settings), storage=storage))
+    resp = await client.post(WRITE, data=body, headers={"Content-Type": "application/json"})
+    assert resp.status == 413
+    assert names in (await resp.json())["error"]
+
+
+async def test_a_point_past_retention_names_the_window_and_its_setting(client):
+    resp = await client.post(WRITE, json=[{}, {"timestamp": "2000-01-01T00:00:00Z"}])
+    assert resp.status == 400
+    error = (await resp.json())["error"]
+    assert error.startswith(
+        "point 1: timestamp 2000-01-01T00:00:00Z is older than the retention window of 92 days "
+        "(USAGEHOUSE_RETENTION_DAYS): the oldest accepted now is "
+    )

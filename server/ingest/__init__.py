@@ -63,11 +63,13 @@ class Ingestor:
         body: bytes,
         content_type: str,
         idempotency_key: str | None = None,
+        sampled: bool = True,
     ) -> Response:
-        """Validate, sample and commit one request; returns `{"ok", "accepted", "stored"}`."""
+        """Validate, sample (unless not `sampled`: an import) and commit one request; returns
+        `{"ok", "accepted", "stored"}`."""
         self.admit(account_id, dataset)
         if idempotency_key is None:
-            return await self._write(account_id, dataset, body, content_type)
+            return await self._write(account_id, dataset, body, content_type, sampled=sampled)
         check_key(idempotency_key)
         print_ = fingerprint(dataset, content_type, body)
         claim = await self._idempotency.claim(account_id, idempotency_key, print_)
@@ -76,7 +78,13 @@ class Ingestor:
         key = (idempotency_key, print_)
         try:
             response = await self._write(
-                account_id, dataset, body, content_type, key, claim.committed_months
+                account_id,
+                dataset,
+                body,
+                content_type,
+                key,
+                claim.committed_months,
+                sampled=sampled,
             )
         except BaseException as e:
             self._idempotency.finish(account_id, idempotency_key, None, e)
@@ -92,6 +100,8 @@ class Ingestor:
         content_type: str,
         key: tuple[str, str] | None = None,
         committed_months: frozenset[int] = frozenset(),
+        *,
+        sampled: bool = True,
     ) -> Response:
         now = self._clock()
         label = self._metrics.dataset_label(dataset)
@@ -108,7 +118,7 @@ class Ingestor:
                 # An earlier attempt committed these months (points, counters, record) before
                 # it was interrupted: write only the rest.
                 points = _without_months(points, committed_months)
-        pending = self._sampled(account_id, dataset, points, now)
+        pending = self._sampled(account_id, dataset, points, now, sampled)
         if self._counters is not None:
             pending.counters = self._counters.rows(
                 dataset, points.timestamps, points.indexes, points.blobs, points.doubles, now
@@ -137,9 +147,14 @@ class Ingestor:
                 raise
         return points
 
-    def _sampled(self, account_id: str, dataset: str, points: pts.Points, now: float) -> Pending:
-        """The rows to store: all of them, or the sampler's picks with their intervals."""
-        intervals = self._sampler.sample(account_id, dataset, points.indexes, now)
+    def _sampled(
+        self, account_id: str, dataset: str, points: pts.Points, now: float, sampled: bool
+    ) -> Pending:
+        """The rows to store: all of them, or the sampler's picks with their intervals. An
+        import (not `sampled`) skips the sampler: it is not thinned and uses no index's share."""
+        intervals = (
+            self._sampler.sample(account_id, dataset, points.indexes, now) if sampled else None
+        )
         if intervals is None:
             return Pending(
                 account_id,

@@ -119,6 +119,13 @@ def _fail(position: int, message: str) -> InvalidDataPoint:
     return InvalidDataPoint(f"point {position}: {message}", position=position)
 
 
+def _iso(seconds: int) -> str:
+    try:
+        return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        return f"{seconds} s after 1970"
+
+
 def _timestamp(value: object, position: int, now_s: int, oldest_s: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise _fail(position, "timestamp must be epoch milliseconds or an RFC 3339 string")
@@ -133,7 +140,12 @@ def _timestamp(value: object, position: int, now_s: int, oldest_s: int) -> int:
     else:
         seconds = int(value // 1000)
     if seconds < oldest_s:
-        raise _fail(position, "timestamp is older than the retention window")
+        days = (now_s - oldest_s) // 86_400
+        raise _fail(
+            position,
+            f"timestamp {_iso(seconds)} is older than the retention window of {days} days "
+            f"(USAGEHOUSE_RETENTION_DAYS): the oldest accepted now is {_iso(oldest_s)}",
+        )
     if seconds > now_s + FUTURE_SKEW_S:
         raise _fail(position, "timestamp is more than 15 minutes in the future")
     return seconds

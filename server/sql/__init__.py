@@ -43,7 +43,8 @@ def _checked(text: str, *, account_id: str, database: str) -> Translation:
     except ParseError as e:
         first = e.errors[0] if e.errors else {}
         position = {k: first[k] for k in ("line", "col") if first.get(k) is not None}
-        raise SqlError(_readable(first.get("description") or str(e)), **position) from e
+        message = _quoting_hint(text) or _readable(first.get("description") or str(e))
+        raise SqlError(message, **position) from e
     except TokenError as e:
         raise SqlError("cannot read the query: check its quotes and brackets") from e
     except UnsupportedError as e:
@@ -88,6 +89,17 @@ def _readable(message: str) -> str:
         clause = _CLAUSES.get(missing.group(1))
         return f"incomplete {clause} clause" if clause else "incomplete expression"
     return message
+
+
+def _quoting_hint(text: str) -> str | None:
+    """What a newcomer most often means when `FROM my-dataset` does not parse."""
+    name = parse.unquoted_dashed_name(parse.tokenize(text), text)
+    if name is None:
+        return None
+    return (
+        f'dataset names with "-" go in double quotes: FROM "{name}" (double quotes are for '
+        "names, single quotes for strings)"
+    )
 
 
 def _one_line(message: str) -> str:

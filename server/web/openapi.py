@@ -156,6 +156,14 @@ _WRITE = {
                 "description": "A retry with the same key within 24 hours writes nothing "
                 "and returns the first answer.",
             },
+            {
+                "name": "sampling",
+                "in": "query",
+                "required": False,
+                "schema": {"enum": ["on", "off"], "default": "on"},
+                "description": "off: an import or backfill, every point stored whatever "
+                "the arrival rate (403 if USAGEHOUSE_UNSAMPLED_WRITES=refused).",
+            },
         ],
         "requestBody": {
             "required": True,
