@@ -52,8 +52,9 @@ def uniform(salt: int) -> str:
     return f"(bitShiftRight(intHash64(number * 8 + {salt}), 11) / 9007199254740992.0)"
 
 
-def generate_sql(points: int, now: int) -> str:
-    """INSERT ... SELECT that writes `points` recipe points ending at `now` (epoch seconds).
+def generate_sql(points: int, now: int, days: int = DAYS) -> str:
+    """INSERT ... SELECT that writes `points` recipe points over the `days` ending at `now`
+    (epoch seconds).
 
     Customer rank r = floor(N * x), x with density proportional to x^(-1/shape) on [0.5/N, 1]
     (inverse CDF below): the continuous form of Pareto volumes by rank, so the top 20 % of
@@ -63,7 +64,7 @@ def generate_sql(points: int, now: int) -> str:
     low = (0.5 / CUSTOMERS) ** beta
     rank = f"toUInt32(floor({CUSTOMERS} * pow({low} + {uniform(1)} * {1 - low}, {1 / beta})))"
     endpoint = f"toUInt32(floor({ENDPOINTS} * pow({uniform(2)}, 2)))"
-    span = DAYS * 86_400
+    span = days * 86_400
     return f"""INSERT INTO {DATABASE}.points
     (account_id, dataset, timestamp, _sample_interval, index1, blob1, double1)
 SELECT

@@ -126,9 +126,10 @@ class JsonDatasource:
                 text = macros.filter_datasets(text, adhoc)
             table = await self._run(text)
             if annotation:
-                return [frames.annotation_frame(table, target.ref_id)]
+                return [frames.with_notice(frames.annotation_frame(table, target.ref_id), table)]
             as_table = target.payload.get("format") == "table"
-            return [frames.auto_frame(table, target.ref_id, as_table=as_table)]
+            frame = frames.auto_frame(table, target.ref_id, as_table=as_table)
+            return [frames.with_notice(frame, table)]
         if annotation:
             raise BadRequest('annotation queries are SQL: set the payload to {"sql": "SELECT ..."}')
         if target.editor_mode == CODE_MODE and not target.payload:
@@ -150,7 +151,7 @@ class JsonDatasource:
             buckets=buckets,
             fill=0 if query.additive else None,
         )
-        return [frame]
+        return [frames.with_notice(frame, table)]
 
 
 def _code(target: Target) -> str | None:

@@ -17,6 +17,7 @@ from typing import Final
 import orjson
 
 from server.errors import SqlError
+from server.storage.schema import FULL, Resolution
 
 Frame = dict[str, object]
 
@@ -58,13 +59,15 @@ class Column:
 class Table:
     columns: tuple[Column, ...]
     rows: tuple[dict[str, object], ...]
+    #: The copy of the points the rows were read from (sql/resolution.py).
+    resolution: Resolution = FULL
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
 
 
-def table_of(body: bytes) -> Table:
-    """Parse a `FORMAT JSON` answer; other formats cannot be drawn."""
+def table_of(body: bytes, resolution: Resolution = FULL) -> Table:
+    """Parse a `FORMAT JSON` answer read at `resolution`; other formats cannot be drawn."""
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError:
@@ -72,7 +75,20 @@ def table_of(body: bytes) -> Table:
     if not isinstance(doc, dict) or not isinstance(doc.get("meta"), list):
         raise SqlError("Grafana queries must return FORMAT JSON (the default): drop the FORMAT")
     columns = tuple(Column(str(m["name"]), str(m["type"])) for m in doc["meta"])
-    return Table(columns, tuple(doc.get("data") or ()))
+    return Table(columns, tuple(doc.get("data") or ()), resolution)
+
+
+def with_notice(frame: Frame, table: Table) -> Frame:
+    """The frame, with a notice (Grafana shows it on the panel) when its numbers come from a
+    coarser copy of the points: they are estimates."""
+    if table.resolution.factor == 1:
+        return frame
+    label, factor = table.resolution.label, table.resolution.factor
+    text = (
+        f"Estimate: read from the {label} resolution (each row stands for {factor}) to stay "
+        "within the read budget; a data source header Usagehouse-Resolution: full reads every row"
+    )
+    return {**frame, "meta": {"notices": [{"severity": "info", "text": text}]}}
 
 
 def epoch_ms(value: object) -> int | None:

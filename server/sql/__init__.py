@@ -18,6 +18,7 @@ from server.errors import SqlError
 from server.sql import guard, parse, rewrite, scope, show
 from server.sql.limits import query_settings
 from server.sql.translation import Translation, output_format
+from server.storage.schema import TABLE
 
 __all__ = ["Translation", "query_settings", "translate"]
 
@@ -27,19 +28,20 @@ CACHE_SIZE = 4096
 CACHED_CHARS = 8_000
 
 
-def translate(text: str, *, account_id: str, database: str) -> Translation:
-    """Translate one WAE statement for `account_id`, reading `database`.points.
+def translate(text: str, *, account_id: str, database: str, source: str = TABLE) -> Translation:
+    """Translate one WAE statement for `account_id`, reading `database`.points (or the coarser
+    copy `source`: sql/resolution.py).
 
     Raises SqlError (unparseable) or SqlRejected (not allowed), with `line`/`col` when known.
     """
     if len(text) <= CACHED_CHARS:
-        return _cached(text, account_id=account_id, database=database)
-    return _checked(text, account_id=account_id, database=database)
+        return _cached(text, account_id=account_id, database=database, source=source)
+    return _checked(text, account_id=account_id, database=database, source=source)
 
 
-def _checked(text: str, *, account_id: str, database: str) -> Translation:
+def _checked(text: str, *, account_id: str, database: str, source: str) -> Translation:
     try:
-        return _translate(text, account_id=account_id, database=database)
+        return _translate(text, account_id=account_id, database=database, source=source)
     except ParseError as e:
         first = e.errors[0] if e.errors else {}
         position = {k: first[k] for k in ("line", "col") if first.get(k) is not None}
@@ -60,7 +62,7 @@ def _checked(text: str, *, account_id: str, database: str) -> Translation:
 _cached = lru_cache(maxsize=CACHE_SIZE)(_checked)
 
 
-def _translate(text: str, *, account_id: str, database: str) -> Translation:
+def _translate(text: str, *, account_id: str, database: str, source: str) -> Translation:
     tokens = parse.tokenize(text)
     if show.is_show(tokens):
         return show.translate_show(tokens, account_id=account_id, database=database)
@@ -69,7 +71,7 @@ def _translate(text: str, *, account_id: str, database: str) -> Translation:
     guard.check(tree)
     for transform in rewrite.TRANSFORMS:
         tree = transform(tree)
-    tree = scope.scope_datasets(tree, account_id=account_id, database=database)
+    tree = scope.scope_datasets(tree, account_id=account_id, database=database, source=source)
     # The tree is this call's own, so the generator may mutate it instead of copying it first.
     return Translation(parse.DIALECT.generate(tree, copy=False, comments=False), fmt)
 

@@ -16,7 +16,8 @@ from functools import partial
 from ..config import Settings
 from ..errors import LimitExceeded, QueryTimeout
 from ..storage import Storage
-from . import query_settings, translate
+from ..storage.schema import FULL, Resolution
+from . import Translation, query_settings, resolution, translate
 from .limits import exceeded, whole_answer
 
 CONTENT_TYPES = {
@@ -33,6 +34,8 @@ _ROWS_TAIL = re.compile(rb'\n\t"rows": (\d+)\n}\n?$')
 class QueryResult:
     body: bytes
     content_type: str
+    #: The copy of the points the answer was read from (sql/resolution.py).
+    resolution: Resolution = FULL
 
 
 def with_rows_before_limit(body: bytes) -> bytes:
@@ -59,16 +62,19 @@ async def run_query(
     *,
     account_id: str,
     quote_64bit_integers: bool = True,
+    demand: Resolution | None = None,
 ) -> QueryResult:
-    """Execute one user statement for `account_id` and return the body WAE would send."""
-    if len(text) <= INLINE_TRANSLATE_CHARS:
-        translation = translate(text, account_id=account_id, database=storage.database)
-    else:
+    """Execute one user statement for `account_id` and return the body WAE would send, read
+    at the resolution `demand`s, or else at the finest one within the read budget."""
+
+    async def translated(source: str) -> Translation:
+        call = partial(translate, text, account_id=account_id, database=storage.database)
+        if len(text) <= INLINE_TRANSLATE_CHARS:
+            return call(source=source)
         # sqlglot is pure Python: a long statement can take a second to parse, which must not
         # stall every other request on the event loop.
-        translation = await asyncio.get_running_loop().run_in_executor(
-            None, partial(translate, text, account_id=account_id, database=storage.database)
-        )
+        return await asyncio.get_running_loop().run_in_executor(None, partial(call, source=source))
+
     engine_settings = query_settings(
         timeout_s=settings.sql_timeout_s,
         max_rows_to_read=settings.sql_max_rows_to_read,
@@ -78,12 +84,20 @@ async def run_query(
     )
     engine_settings["output_format_json_quote_64bit_integers"] = int(quote_64bit_integers)
     engine_settings["output_format_write_statistics"] = 0
-    fmt = translation.output_format
     try:
         # The engine enforces max_execution_time; this deadline only guards against a stuck
         # backend, so it is a little longer.
         async with asyncio.timeout(settings.sql_timeout_s + 5):
-            body = await storage.query(whole_answer(translation.sql), fmt, engine_settings)
+            choice = await resolution.choose(
+                storage,
+                translated,
+                budget_rows=settings.sql_read_budget_rows,
+                settings=engine_settings,
+                demand=demand,
+            )
+            fmt = choice.translation.output_format
+            sql = whole_answer(choice.translation.sql)
+            body = await storage.query(sql, fmt, engine_settings)
     except TimeoutError:
         raise QueryTimeout(f"query exceeded the {settings.sql_timeout_s:g} s time limit") from None
     except LimitExceeded as e:
@@ -92,4 +106,4 @@ async def run_query(
         body = with_rows_before_limit(body)
     if len(body) > settings.sql_max_result_bytes:
         raise exceeded("max_result_bytes", settings)
-    return QueryResult(body, CONTENT_TYPES[fmt])
+    return QueryResult(body, CONTENT_TYPES[fmt], choice.resolution)

@@ -31,8 +31,11 @@ _SCOPED: Final = "usagehouse_scoped"
 MAX_TABLE_REFERENCES: Final = 64
 
 
-def scope_datasets(tree: exp.Expr, *, account_id: str, database: str) -> exp.Expr:
-    """Replace every dataset reference in the tree by the account's scoped subquery."""
+def scope_datasets(
+    tree: exp.Expr, *, account_id: str, database: str, source: str = TABLE
+) -> exp.Expr:
+    """Replace every dataset reference in the tree by the account's scoped subquery of
+    `database.source` (the points table, or one of its coarser copies: schema.RESOLUTIONS)."""
     tables = list(tree.find_all(exp.Table))
     if len(tables) > MAX_TABLE_REFERENCES:
         raise SqlRejected(f"query names {len(tables)} tables (the limit is {MAX_TABLE_REFERENCES})")
@@ -55,7 +58,8 @@ def scope_datasets(tree: exp.Expr, *, account_id: str, database: str) -> exp.Exp
                     f"{table.name[:80]!r} is not a dataset name: datasets are named with "
                     "1-64 characters from A-Z a-z 0-9 _ -, starting with a letter or underscore"
                 )
-            table.replace(_subquery(_scoped_sql(table.name, account_id, database), name))
+            scoped = _scoped_sql(table.name, account_id, database, source)
+            table.replace(_subquery(scoped, name))
     for cte in ctes:
         cte.set("alias", exp.TableAlias(this=exp.to_identifier(CTE_PREFIX + cte.alias, True)))
     _verify(tree)
@@ -88,9 +92,9 @@ def _subquery(sql: str, alias: exp.Identifier) -> exp.Expr:
 
 
 @lru_cache(maxsize=4096)
-def _scoped_sql(dataset: str, account_id: str, database: str) -> str:
+def _scoped_sql(dataset: str, account_id: str, database: str, source: str) -> str:
     points = exp.Table(
-        this=exp.to_identifier(TABLE),
+        this=exp.to_identifier(source),
         db=exp.to_identifier(database),
         alias=exp.TableAlias(this=exp.to_identifier(POINTS_ALIAS)),
     )

@@ -30,6 +30,11 @@ T = TypeVar("T")
 
 #: The writer flushes one batch at a time, so one write connection is never the bottleneck.
 WRITE_CONNECTIONS = 1
+#: The coarser copies (schema.COPIES) are filled by views after the points are committed; a
+#: failure there must not fail a write whose points are stored (its retry would add them
+#: twice). A copy then lacks that insert's rows: its estimates are a little low, never wrong
+#: for invoices, which read only the points table (README, "Read-time resolutions").
+INSERT_SETTINGS = {"materialized_views_ignore_errors": 1}
 
 
 def render_settings(settings: QuerySettings | None) -> str:
@@ -239,7 +244,11 @@ class ClickHouseStorage:
             await self._run(
                 "write",
                 lambda client: client.raw_insert(
-                    target, list(columns), insert_block=data, fmt="JSONCompactColumns"
+                    target,
+                    list(columns),
+                    insert_block=data,
+                    settings=INSERT_SETTINGS,
+                    fmt="JSONCompactColumns",
                 ),
             )
         except AppError:

@@ -6,6 +6,7 @@ same and add `account_id` in front of the sort key so one account's rows are con
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # storage/__init__ imports this module; the protocol is only for typing
@@ -132,9 +133,9 @@ TTL {ttl_clause(retention_days)}
 SETTINGS min_bytes_for_wide_part = {COMPACT_PART_BYTES}"""
 
 
-def retention_ddl(database: str, retention_days: int) -> str:
+def retention_ddl(database: str, retention_days: int, table: str = TABLE) -> str:
     """ALTER that re-applies the TTL, so a changed USAGEHOUSE_RETENTION_DAYS takes effect."""
-    return f"ALTER TABLE {database}.{TABLE} MODIFY TTL {ttl_clause(retention_days)}"
+    return f"ALTER TABLE {database}.{table} MODIFY TTL {ttl_clause(retention_days)}"
 
 
 METER_STARTS_TABLE = "meter_starts"
@@ -156,6 +157,7 @@ def all_ddl(database: str, retention_days: int) -> list[str]:
         f"CREATE DATABASE IF NOT EXISTS {database}",
         points_ddl(database, retention_days),
         meter_starts_ddl(database),
+        *resolutions_ddl(database),
     ]
 
 
@@ -187,6 +189,7 @@ async def migrate(storage: Storage, database: str, retention_days: int) -> None:
     """Create what is missing, move the first release's bookkeeping tables into the points
     table, and re-apply the TTL only when retention changed (MODIFY TTL rewrites parts, so it
     must not run on every start)."""
+    await build_copies(storage, database, await _table_names(storage, database))
     for ddl in all_ddl(database, retention_days):
         await storage.command(ddl)
     tables = await _table_names(storage, database)
@@ -196,14 +199,107 @@ async def migrate(storage: Storage, database: str, retention_days: int) -> None:
     if LEGACY_IDEMPOTENCY_TABLE in tables:
         # Records live a day; keys used in the day before the upgrade are forgotten.
         await storage.command(f"DROP TABLE {database}.{LEGACY_IDEMPOTENCY_TABLE}")
+    for table in (TABLE, *(r.table for r in COPIES)):
+        await _apply_retention(storage, database, table, retention_days)
+
+
+async def _apply_retention(storage: Storage, database: str, table: str, days: int) -> None:
     engine = await storage.query(
-        f"SELECT engine_full FROM system.tables WHERE database = '{database}' AND name = '{TABLE}'",
+        f"SELECT engine_full FROM system.tables WHERE database = '{database}' AND name = '{table}'",
         "TabSeparated",
     )
-    days = int(retention_days)
     current = (
         f"timestamp + toIntervalDay({days}) WHERE dataset NOT IN",
         f"toIntervalDay({max(days, COUNTERS_MIN_DAYS)}) WHERE dataset = ",
     )
     if not all(part in engine.decode() for part in current):
-        await storage.command(retention_ddl(database, retention_days))
+        await storage.command(retention_ddl(database, days, table))
+
+
+# ---------------------------------------------------------------- read-time resolutions
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """A copy of the points that keeps one row in `factor`, each standing for `factor` times
+    the points it did (WAE's ABR: sql/resolution.py picks one per query)."""
+
+    factor: int
+    table: str
+
+    @property
+    def label(self) -> str:
+        """The share of rows kept, as the Usagehouse-Resolution header says it: `10%`."""
+        return f"{100 / self.factor:g}%"
+
+    @property
+    def view(self) -> str:
+        """The materialized view that fills the copy on every insert into the points table."""
+        return f"{self.table}_mv"
+
+
+FULL = Resolution(1, TABLE)
+#: Coarser copies, finest first. A tenth and a hundredth cost ~11 % more storage and let any
+#: query read at most a hundredth of its rows (README, "Read-time resolutions").
+COPIES = (Resolution(10, f"{TABLE}_r10"), Resolution(100, f"{TABLE}_r100"))
+RESOLUTIONS = (FULL, *COPIES)
+
+
+def copy_select(database: str, copy: Resolution) -> str:
+    """The rows of the points table that `copy` keeps, with their weight multiplied.
+
+    A row is kept when a hash of its flush, its position in the inserted block and its key is
+    a multiple of the factor: a fixed 1-in-factor chance that does not depend on its values,
+    and the same choice when the same insert is repeated (ClickHouse's deduplication of
+    retried inserts in materialized views needs that). The position keeps identical points of
+    one flush (same customer, endpoint and second) from being all kept or all dropped together.
+    Since 100 is a multiple of 10, the 1 % copy's rows are a subset of the 10 % copy's.
+    """
+    columns = ", ".join(
+        f"_sample_interval * {copy.factor} AS _sample_interval" if c == "_sample_interval" else c
+        for c in ("account_id", *WAE_COLUMNS, "_batch")
+    )
+    reserved = ", ".join(f"'{d}'" for d in BOOKKEEPING_DATASETS)
+    return (
+        f"SELECT {columns} FROM {database}.{TABLE} WHERE dataset NOT IN ({reserved}) "
+        f"AND cityHash64(_batch, rowNumberInBlock(), index1, timestamp) % {copy.factor} = 0"
+    )
+
+
+def copy_table_ddl(database: str, copy: Resolution) -> str:
+    """The copy has the points table's columns, sort key, partitions and TTL."""
+    return f"CREATE TABLE IF NOT EXISTS {database}.{copy.table} AS {database}.{TABLE}"
+
+
+def copy_view_ddl(database: str, copy: Resolution) -> str:
+    return (
+        f"CREATE MATERIALIZED VIEW IF NOT EXISTS {database}.{copy.view} "
+        f"TO {database}.{copy.table} AS {copy_select(database, copy)}"
+    )
+
+
+def resolutions_ddl(database: str) -> list[str]:
+    """The coarser copies and the views that keep them up to date."""
+    return [
+        ddl
+        for copy in COPIES
+        for ddl in (copy_table_ddl(database, copy), copy_view_ddl(database, copy))
+    ]
+
+
+async def build_copies(storage: Storage, database: str, tables: set[str]) -> None:
+    """Fill each copy an existing points table lacks from its rows, before its view exists.
+
+    A copy without its view is unfinished (the view is created last), so it is built again
+    from scratch: an interrupted start simply runs this again. Nothing writes meanwhile (the
+    server accepts writes once the migration is done).
+    """
+    if TABLE not in tables:
+        return  # a new database: all_ddl creates empty copies and their views
+    for copy in COPIES:
+        if copy.view in tables:
+            continue
+        await storage.command(f"DROP TABLE IF EXISTS {database}.{copy.table}")
+        await storage.command(copy_table_ddl(database, copy))
+        await storage.command(f"INSERT INTO {database}.{copy.table} {copy_select(database, copy)}")
+        await storage.command(copy_view_ddl(database, copy))

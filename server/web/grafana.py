@@ -17,7 +17,7 @@ from ..grafana.frames import Table, table_of
 from ..grafana.protocol import Json, load
 from .bodies import read_body
 from .keys import AUTH
-from .query import run_account_query
+from .query import demanded_resolution, run_account_query
 
 ACCOUNT_HEADER = "X-Usagehouse-Account"
 ACCOUNT_PARAM = "account"
@@ -31,9 +31,15 @@ def _account(request: web.Request) -> str:
 
 
 def _datasource(request: web.Request, account_id: str) -> JsonDatasource:
+    # A data source configured with the header (or URL parameter) Usagehouse-Resolution: full
+    # reads every row, however long that takes within the time limit.
+    demand = demanded_resolution(request)
+
     async def run(text: str) -> Table:
-        result = await run_account_query(request.app, text, account_id, quote_64bit_integers=False)
-        return table_of(result.body)
+        result = await run_account_query(
+            request.app, text, account_id, quote_64bit_integers=False, demand=demand
+        )
+        return table_of(result.body, result.resolution)
 
     return JsonDatasource(run)
 

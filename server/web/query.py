@@ -6,11 +6,17 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..errors import BadRequest
+from ..sql import resolution
 from ..sql.run import QueryResult, run_query
+from ..storage.schema import Resolution
 from .bodies import read_body
 from .keys import AUTH, METRICS, QUERY_GATE, SETTINGS, STORAGE
 
 MAX_SQL_BYTES = 1_048_576
+#: The request may name a resolution in this header or query parameter; the answer says in the
+#: header which one it was read from (`100%`, `10%`, `1%`).
+RESOLUTION_HEADER = "Usagehouse-Resolution"
+RESOLUTION_PARAM = "resolution"
 
 
 async def _sql_text(request: web.Request) -> str:
@@ -41,8 +47,19 @@ def _flag(request: web.Request, name: str, *, default: bool) -> bool:
     raise BadRequest(f"{name} must be 0, 1, true or false, not {value[:20]!r}")
 
 
+def demanded_resolution(request: web.Request) -> Resolution | None:
+    """The resolution the request names (query parameter first, then header), if any."""
+    value = request.query.get(RESOLUTION_PARAM, request.headers.get(RESOLUTION_HEADER))
+    return resolution.demanded(value)
+
+
 async def run_account_query(
-    app: web.Application, text: str, account_id: str, *, quote_64bit_integers: bool
+    app: web.Application,
+    text: str,
+    account_id: str,
+    *,
+    quote_64bit_integers: bool,
+    demand: Resolution | None = None,
 ) -> QueryResult:
     """Every user statement the web layer runs: timed, and only with a turn from the account's
     query gate (429 when its line is full)."""
@@ -54,6 +71,7 @@ async def run_account_query(
                 text,
                 account_id=account_id,
                 quote_64bit_integers=quote_64bit_integers,
+                demand=demand,
             )
 
 
@@ -62,5 +80,9 @@ async def sql(request: web.Request) -> web.Response:
     request.app[AUTH].authorize(request.headers.get("Authorization"), account_id, "r")
     text = await _sql_text(request)
     quote = _flag(request, "output_format_json_quote_64bit_integers", default=True)
-    result = await run_account_query(request.app, text, account_id, quote_64bit_integers=quote)
-    return web.Response(body=result.body, headers={"Content-Type": result.content_type})
+    demand = demanded_resolution(request)
+    result = await run_account_query(
+        request.app, text, account_id, quote_64bit_integers=quote, demand=demand
+    )
+    headers = {"Content-Type": result.content_type, RESOLUTION_HEADER: result.resolution.label}
+    return web.Response(body=result.body, headers=headers)

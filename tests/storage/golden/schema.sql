@@ -63,3 +63,11 @@ CREATE TABLE IF NOT EXISTS usagehouse.meter_starts (
 )
 ENGINE = MergeTree
 ORDER BY meter;
+
+CREATE TABLE IF NOT EXISTS usagehouse.points_r10 AS usagehouse.points;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS usagehouse.points_r10_mv TO usagehouse.points_r10 AS SELECT account_id, dataset, timestamp, _sample_interval * 10 AS _sample_interval, index1, blob1, blob2, blob3, blob4, blob5, blob6, blob7, blob8, blob9, blob10, blob11, blob12, blob13, blob14, blob15, blob16, blob17, blob18, blob19, blob20, double1, double2, double3, double4, double5, double6, double7, double8, double9, double10, double11, double12, double13, double14, double15, double16, double17, double18, double19, double20, _batch FROM usagehouse.points WHERE dataset NOT IN ('#counters', '#idempotency') AND cityHash64(_batch, rowNumberInBlock(), index1, timestamp) % 10 = 0;
+
+CREATE TABLE IF NOT EXISTS usagehouse.points_r100 AS usagehouse.points;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS usagehouse.points_r100_mv TO usagehouse.points_r100 AS SELECT account_id, dataset, timestamp, _sample_interval * 100 AS _sample_interval, index1, blob1, blob2, blob3, blob4, blob5, blob6, blob7, blob8, blob9, blob10, blob11, blob12, blob13, blob14, blob15, blob16, blob17, blob18, blob19, blob20, double1, double2, double3, double4, double5, double6, double7, double8, double9, double10, double11, double12, double13, double14, double15, double16, double17, double18, double19, double20, _batch FROM usagehouse.points WHERE dataset NOT IN ('#counters', '#idempotency') AND cityHash64(_batch, rowNumberInBlock(), index1, timestamp) % 100 = 0;
