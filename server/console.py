@@ -46,10 +46,12 @@ class ConsoleError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """A successful SQL API answer: the raw body and its media type."""
+    """A successful SQL API answer: the raw body, its media type and the resolution it was
+    read from (the Usagehouse-Resolution header: `100%`, `10%`, `1%`; empty if none)."""
 
     body: bytes
     content_type: str
+    resolution: str = ""
 
 
 # ---------------------------------------------------------------- table rendering
@@ -162,6 +164,8 @@ class SqlClient:
     account: str
     token: str = ""
     timeout_s: float = DEFAULT_TIMEOUT_S
+    #: Sent as the Usagehouse-Resolution header when set (`full`, `10%`, ...).
+    resolution: str = ""
 
     @property
     def endpoint(self) -> str:
@@ -180,13 +184,18 @@ class SqlClient:
     def _send(
         self, url: str, method: str, body: bytes | None = None, content_type: str = ""
     ) -> Reply:
+        from .sql.resolution import HEADER
+
         headers = {"Content-Type": content_type} if content_type else {}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
+        if self.resolution:
+            headers[HEADER] = self.resolution
         request = urllib.request.Request(url, data=body, headers=headers, method=method)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
-                return Reply(response.read(), response.headers.get("Content-Type", ""))
+                found = response.headers
+                return Reply(response.read(), found.get("Content-Type", ""), found.get(HEADER, ""))
         except urllib.error.HTTPError as e:
             raise ConsoleError(error_text(e.code, e.read())) from None
         except TimeoutError:
@@ -239,9 +248,23 @@ def run_statement(client: SqlClient, sql: str, out: TextIO, err: TextIO) -> int:
         return 1
     out.write(format_reply(reply, raw=has_own_format(sql)))
     out.flush()
+    if (note := resolution_note(reply)) is not None:
+        print(note, file=err)
     if (note := empty_datasets_note(client, sql)) is not None:
         print(note, file=err)
     return 0
+
+
+def resolution_note(reply: Reply) -> str | None:
+    """A note when the answer was read from a coarser copy of the points; None at full."""
+    from .storage.schema import FULL
+
+    if reply.resolution in ("", FULL.label):
+        return None
+    return (
+        f"note: read from the {reply.resolution} resolution to stay within the read budget: "
+        "counts and sums are estimates (--resolution full reads every row)"
+    )
 
 
 def empty_datasets_note(client: SqlClient, sql: str) -> str | None:
@@ -335,7 +358,7 @@ def _with_history(run: Callable[[], int]) -> int:
 
 
 def _sql_command(args: argparse.Namespace) -> int:
-    client = SqlClient(args.url, args.account, args.token or "", args.timeout)
+    client = SqlClient(args.url, args.account, args.token or "", args.timeout, args.resolution)
     if args.sql is not None:
         return run_statement(client, args.sql, sys.stdout, sys.stderr)
     if sys.stdin is None or not sys.stdin.isatty():
@@ -430,6 +453,12 @@ def add_console_commands(subparsers: argparse._SubParsersAction[argparse.Argumen
         "With no statement: an interactive prompt on a terminal, else standard input.",
     )
     sql.add_argument("sql", nargs="?", help="the statement (omit for a prompt or stdin)")
+    sql.add_argument(
+        "--resolution",
+        default="",
+        help="full (every row, however long it takes within the time limit), 10%%, 1%%, or "
+        "adaptive (the default: the finest within the server's read budget)",
+    )
     _add_server_options(sql, account)
     sql.set_defaults(run=_sql_command)
 

@@ -1,11 +1,14 @@
-"""Read-time resolution (WAE's ABR): each query reads the finest copy of the points whose
-estimated rows fit one read budget, so any question over any amount of data answers in about
-the same time, with error bars that say what it cost.
+"""Read-time resolution (WAE's ABR): each query reads the finest copy of the points whose rows
+fit one read budget, so any question over any amount of data answers in about the same time,
+with error bars that say what that cost.
 
-The estimate is ClickHouse's own (`EXPLAIN ESTIMATE`: the primary index's rows in the granules
-the query would read), taken once, on the full resolution; a copy that keeps one row in `f`
-reads about a f-th of that. A query that names no dataset (the catalog) reads the same rows at
-every resolution and always runs at full resolution.
+ClickHouse decides what fits: a query runs with `max_rows_to_read` set to the budget, and
+ClickHouse compares that with its primary-index estimate of the rows the query will read before
+it reads any (a refused query costs its planning, ~5 ms). A refused query runs again on the
+next coarser copy, the coarsest with the real limit. A query that fits costs nothing extra,
+where a separate EXPLAIN ESTIMATE cost 5-6 ms on every query (README, "Read-time
+resolutions"). A query that reads no dataset (the catalog) reads the same rows at every
+resolution, so it runs at full resolution with the real limit.
 """
 
 from __future__ import annotations
@@ -14,35 +17,37 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Final
 
-from server.errors import BadRequest
-from server.storage import QuerySettings, Storage
+from server.errors import BadRequest, LimitExceeded
 from server.storage.schema import COPIES, FULL, RESOLUTIONS, Resolution
 
 from .translation import Translation
 
-#: What a request may ask for (query parameter `resolution`, or the request header of the
-#: same name as the answer's): the adaptive choice (None), or one resolution.
+#: The request may name a resolution in this header or query parameter; the answer says in the
+#: header which one it was read from (a label: `100%`, `10%`, `1%`).
+HEADER: Final = "Usagehouse-Resolution"
+PARAM: Final = "resolution"
+#: What a request may ask for: the adaptive choice (None), or one resolution.
 ADAPTIVE: Final = "adaptive"
 DEMANDS: Final[dict[str, Resolution | None]] = {
     ADAPTIVE: None,
     "full": FULL,
     **{r.label: r for r in RESOLUTIONS},
 }
-#: EXPLAIN ESTIMATE's columns: database, table, parts, rows, marks.
-_ROWS_COLUMN: Final = 3
+READ_LIMIT: Final = "max_rows_to_read"
 
 #: Translates the request's SQL to read from one table (the points or a copy).
 Translator = Callable[[str], Awaitable[Translation]]
+#: Runs a translation with `max_rows_to_read` set to the given number of rows.
+Executor = Callable[[Translation, int], Awaitable[bytes]]
 
 
 @dataclass(frozen=True, slots=True)
-class Choice:
-    """The translation to run, the resolution it reads, and the rows it was expected to read
-    (None when the request named its resolution and nothing was estimated)."""
+class Answer:
+    """What a query returned, the translation that returned it and the resolution it read."""
 
+    body: bytes
     translation: Translation
     resolution: Resolution
-    estimated_rows: int | None
 
 
 def demanded(value: str | None) -> Resolution | None:
@@ -57,35 +62,30 @@ def demanded(value: str | None) -> Resolution | None:
         raise BadRequest(f"resolution must be one of {choices}, not {value[:20]!r}") from None
 
 
-async def estimated_rows(storage: Storage, sql: str, settings: QuerySettings) -> int:
-    """The rows ClickHouse expects `sql` to read, from its primary index (no data is read)."""
-    # The read limit would make the estimate itself fail on a query that exceeds it, and that
-    # is exactly the query a coarser copy is for.
-    unlimited = {k: v for k, v in settings.items() if k != "max_rows_to_read"}
-    body = await storage.query(f"EXPLAIN ESTIMATE {sql}", "TabSeparated", unlimited)
-    return sum(int(line.split("\t")[_ROWS_COLUMN]) for line in body.decode().splitlines())
-
-
-async def choose(
-    storage: Storage,
+async def answer(
     translate: Translator,
+    execute: Executor,
     *,
     budget_rows: int,
-    settings: QuerySettings,
+    max_rows: int,
     demand: Resolution | None = None,
-) -> Choice:
-    """The finest resolution whose estimated rows fit `budget_rows` (the coarsest if none
-    does), or the one the request demanded."""
+) -> Answer:
+    """Run the query at the finest resolution whose rows fit `budget_rows` (the coarsest
+    copy, or the one the request demanded, with the real limit `max_rows`)."""
     full = await translate(FULL.table)
     if demand is not None:
-        return Choice(full if demand is FULL else await translate(demand.table), demand, None)
-    rows = await estimated_rows(storage, full.sql, settings)
-    choice = Choice(full, FULL, rows)
-    for copy in COPIES:
-        if choice.estimated_rows is not None and choice.estimated_rows <= budget_rows:
-            break
-        coarser = await translate(copy.table)
-        if coarser.sql == full.sql:
-            break  # the query reads no dataset: a copy would read the same rows
-        choice = Choice(coarser, copy, rows // copy.factor)
-    return choice
+        translation = full if demand is FULL else await translate(demand.table)
+        return Answer(await execute(translation, max_rows), translation, demand)
+    current, translation = FULL, full
+    for coarser in COPIES:
+        try:
+            body = await execute(translation, min(budget_rows, max_rows))
+            return Answer(body, translation, current)
+        except LimitExceeded as e:
+            if e.setting != READ_LIMIT:
+                raise
+        next_translation = await translate(coarser.table)
+        if next_translation.sql == full.sql:  # reads no dataset: every copy reads the same
+            return Answer(await execute(full, max_rows), full, FULL)
+        current, translation = coarser, next_translation
+    return Answer(await execute(translation, max_rows), translation, current)

@@ -55,6 +55,22 @@ def with_rows_before_limit(body: bytes) -> bytes:
     )
 
 
+def user_query_settings(
+    settings: Settings, quote_64bit_integers: bool = True
+) -> dict[str, int | float | str]:
+    """The engine settings a user statement runs with: the limits, and WAE's JSON shape."""
+    engine_settings = query_settings(
+        timeout_s=settings.sql_timeout_s,
+        max_rows_to_read=settings.sql_max_rows_to_read,
+        max_result_rows=settings.sql_max_result_rows,
+        max_result_bytes=settings.sql_max_result_bytes,
+        max_memory_bytes=settings.sql_max_memory_bytes,
+    )
+    engine_settings["output_format_json_quote_64bit_integers"] = int(quote_64bit_integers)
+    engine_settings["output_format_write_statistics"] = 0
+    return engine_settings
+
+
 async def run_query(
     storage: Storage,
     settings: Settings,
@@ -75,35 +91,31 @@ async def run_query(
         # stall every other request on the event loop.
         return await asyncio.get_running_loop().run_in_executor(None, partial(call, source=source))
 
-    engine_settings = query_settings(
-        timeout_s=settings.sql_timeout_s,
-        max_rows_to_read=settings.sql_max_rows_to_read,
-        max_result_rows=settings.sql_max_result_rows,
-        max_result_bytes=settings.sql_max_result_bytes,
-        max_memory_bytes=settings.sql_max_memory_bytes,
-    )
-    engine_settings["output_format_json_quote_64bit_integers"] = int(quote_64bit_integers)
-    engine_settings["output_format_write_statistics"] = 0
+    engine_settings = user_query_settings(settings, quote_64bit_integers)
+
+    async def execute(translation: Translation, max_rows_to_read: int) -> bytes:
+        limited = {**engine_settings, "max_rows_to_read": max_rows_to_read}
+        sql = whole_answer(translation.sql)
+        return await storage.query(sql, translation.output_format, limited)
+
     try:
         # The engine enforces max_execution_time; this deadline only guards against a stuck
         # backend, so it is a little longer.
         async with asyncio.timeout(settings.sql_timeout_s + 5):
-            choice = await resolution.choose(
-                storage,
+            got = await resolution.answer(
                 translated,
+                execute,
                 budget_rows=settings.sql_read_budget_rows,
-                settings=engine_settings,
+                max_rows=settings.sql_max_rows_to_read,
                 demand=demand,
             )
-            fmt = choice.translation.output_format
-            sql = whole_answer(choice.translation.sql)
-            body = await storage.query(sql, fmt, engine_settings)
     except TimeoutError:
         raise QueryTimeout(f"query exceeded the {settings.sql_timeout_s:g} s time limit") from None
     except LimitExceeded as e:
         raise exceeded(e.setting, settings) from None
+    body, fmt = got.body, got.translation.output_format
     if fmt == "JSON":
         body = with_rows_before_limit(body)
     if len(body) > settings.sql_max_result_bytes:
         raise exceeded("max_result_bytes", settings)
-    return QueryResult(body, CONTENT_TYPES[fmt], choice.resolution)
+    return QueryResult(body, CONTENT_TYPES[fmt], got.resolution)

@@ -87,7 +87,10 @@ def query_error(text: str) -> AppError:
     if code == TOO_MANY_ROWS_OR_BYTES and (found := _RESULT_UNIT.search(message)):
         unit = found.group(1)
         return LimitExceeded(f"the answer has too many {unit}", f"max_result_{unit}")
-    if code == TOO_MANY_ROWS and "max_rows_to_read" in message:
+    # Refused at planning, "Limit for rows (controlled by 'max_rows_to_read' setting)
+    # exceeded"; or as reading starts, "Limit for rows or bytes to read exceeded" (we set no
+    # byte limit on reads).
+    if code == TOO_MANY_ROWS and ("max_rows_to_read" in message or "to read exceeded" in message):
         return LimitExceeded("the query reads too many rows", "max_rows_to_read")
     if code in LIMIT_CODES:
         return QueryLimit(f"query exceeded a resource limit: {message}")

@@ -255,9 +255,11 @@ def copy_select(database: str, copy: Resolution) -> str:
     one flush (same customer, endpoint and second) from being all kept or all dropped together.
     Since 100 is a multiple of 10, the 1 % copy's rows are a subset of the 10 % copy's.
     """
+    # Saturated rather than wrapped past UInt32 (the column's type at every resolution): only
+    # a row already standing for over 42 million points (sampler.MAX_INTERVAL is 2^32-1) loses.
+    weight = f"toUInt32(least(_sample_interval * {copy.factor}, 4294967295)) AS _sample_interval"
     columns = ", ".join(
-        f"_sample_interval * {copy.factor} AS _sample_interval" if c == "_sample_interval" else c
-        for c in ("account_id", *WAE_COLUMNS, "_batch")
+        weight if c == "_sample_interval" else c for c in ("account_id", *WAE_COLUMNS, "_batch")
     )
     reserved = ", ".join(f"'{d}'" for d in BOOKKEEPING_DATASETS)
     return (

@@ -13,10 +13,6 @@ from .bodies import read_body
 from .keys import AUTH, METRICS, QUERY_GATE, SETTINGS, STORAGE
 
 MAX_SQL_BYTES = 1_048_576
-#: The request may name a resolution in this header or query parameter; the answer says in the
-#: header which one it was read from (`100%`, `10%`, `1%`).
-RESOLUTION_HEADER = "Usagehouse-Resolution"
-RESOLUTION_PARAM = "resolution"
 
 
 async def _sql_text(request: web.Request) -> str:
@@ -49,7 +45,7 @@ def _flag(request: web.Request, name: str, *, default: bool) -> bool:
 
 def demanded_resolution(request: web.Request) -> Resolution | None:
     """The resolution the request names (query parameter first, then header), if any."""
-    value = request.query.get(RESOLUTION_PARAM, request.headers.get(RESOLUTION_HEADER))
+    value = request.query.get(resolution.PARAM, request.headers.get(resolution.HEADER))
     return resolution.demanded(value)
 
 
@@ -84,5 +80,5 @@ async def sql(request: web.Request) -> web.Response:
     result = await run_account_query(
         request.app, text, account_id, quote_64bit_integers=quote, demand=demand
     )
-    headers = {"Content-Type": result.content_type, RESOLUTION_HEADER: result.resolution.label}
+    headers = {"Content-Type": result.content_type, resolution.HEADER: result.resolution.label}
     return web.Response(body=result.body, headers=headers)

@@ -137,6 +137,12 @@ async def test_no_message_for_the_attack_corpus_or_goldens_shows_internals(loade
             "(TOO_MANY_ROWS)",
             "the query reads too many rows",
         ),
+        (
+            "Code: 158. DB::Exception: Limit for rows or bytes to read exceeded, max rows: 2.00 "
+            "million, current rows: 10.00 million: While executing MergeTreeSelect(pool: "
+            "ReadPool, algorithm: Thread). (TOO_MANY_ROWS)",
+            "the query reads too many rows",
+        ),
     ],
 )
 def test_clickhouse_messages_are_cut_to_what_concerns_the_user(text, message):
