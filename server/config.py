@@ -56,7 +56,7 @@ class Settings:
     flush_interval_ms: float = field(default=50.0, metadata={"min": 0})
     sql_timeout_s: float = 10.0
     sql_max_rows_to_read: int = 2_000_000_000
-    sql_read_budget_rows: int = 2_000_000
+    sql_read_budget_rows: int = 1_000_000
     sql_max_result_rows: int = 1_000_000
     sql_max_result_bytes: int = 256 * 1024 * 1024
     sql_max_memory_bytes: int = 1024**3

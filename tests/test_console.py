@@ -383,3 +383,22 @@ def test_sql_against_a_silent_server_times_out_with_exit_1(capsys):
         url = f"http://127.0.0.1:{listener.getsockname()[1]}"
         assert usagehouse("sql", "SELECT 1", "--url", url, "--timeout", "0.2") == 1
     assert capsys.readouterr().err == f"error: no answer from {url} within 0.2 s (see --timeout)\n"
+
+
+def test_sql_notes_a_reduced_resolution_and_asks_for_one(base_url, capsys):
+    args = ("--url", base_url, "--account", ACCOUNT)
+    assert usagehouse("sql", "SELECT count() AS n FROM usage", "--resolution", "10%", *args) == 0
+    out, err = capsys.readouterr()
+    assert out.endswith("(1 row)\n")
+    assert err == (
+        "note: read from the 10% resolution to stay within the read budget: counts and sums "
+        "are estimates (--resolution full reads every row)\n"
+    )
+    assert usagehouse("sql", BY_CUSTOMER, "--resolution", "full", *args) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_a_bad_resolution_is_the_servers_400(base_url, capsys):
+    args = ("--url", base_url, "--account", ACCOUNT, "--resolution", "most")
+    assert usagehouse("sql", BY_CUSTOMER, *args) == 1
+    assert "resolution must be one of" in capsys.readouterr().err

@@ -34,7 +34,8 @@ WRITE_CONNECTIONS = 1
 #: failure there must not fail a write whose points are stored (its retry would add them
 #: twice). A copy then lacks that insert's rows: its estimates are a little low, never wrong
 #: for invoices, which read only the points table (README, "Read-time resolutions").
-INSERT_SETTINGS = {"materialized_views_ignore_errors": 1}
+#: (`parallel_view_processing` did not make inserts faster on 2 cores: benchmarks/copy_cost.py.)
+INSERT_SETTINGS: dict[str, int] = {"materialized_views_ignore_errors": 1}
 
 
 def render_settings(settings: QuerySettings | None) -> str:

@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..ingest.points import ACCOUNT_ID, DATASET_NAME, LIMITS, NDJSON_TYPES
+from ..sql import resolution
 from ..sql.run import CONTENT_TYPES
+from ..storage.schema import RESOLUTIONS
 
 _ERROR = {
     "type": "object",
@@ -135,8 +137,20 @@ def _query(name: str, schema: dict[str, Any], description: str = "") -> dict[str
     return {**param, "description": description} if description else param
 
 
-def _ok(description: str, content: dict[str, Any]) -> dict[str, Any]:
-    return {"200": {"description": description, "content": content}}
+def _ok(
+    description: str, content: dict[str, Any], headers: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    ok: dict[str, Any] = {"description": description, "content": content}
+    if headers:
+        ok["headers"] = headers
+    return {"200": ok}
+
+
+_RESOLUTIONS = {"enum": list(resolution.DEMANDS)}
+_RESOLUTION_WHY = (
+    "adaptive (default): the finest resolution whose rows fit USAGEHOUSE_SQL_READ_BUDGET_ROWS; "
+    "full: every row, within the time limit; 10% or 1%: that copy"
+)
 
 
 _ACCOUNT = {**_path("account_id", ACCOUNT_ID.pattern), "example": "acct_1"}
@@ -243,12 +257,26 @@ def _sql(method: str) -> dict[str, Any]:
                 {"enum": ["0", "1", "true", "false"]},
                 "1 (default) quotes 64-bit integers in FORMAT JSON, as Cloudflare does",
             ),
+            _query(resolution.PARAM, _RESOLUTIONS, _RESOLUTION_WHY),
+            {
+                "name": resolution.HEADER,
+                "in": "header",
+                "required": False,
+                "schema": _RESOLUTIONS,
+                "description": _RESOLUTION_WHY + " (the query parameter wins)",
+            },
         ],
         "responses": {
             **_ok(
                 "FORMAT JSON (meta, data, rows, rows_before_limit_at_least), JSONEachRow or "
                 "TabSeparated",
                 sql_content,
+                {
+                    resolution.HEADER: {
+                        "schema": {"enum": [r.label for r in RESOLUTIONS]},
+                        "description": "the share of the points the answer was read from",
+                    }
+                },
             ),
             **_sql_errors(400, 408, 413, 415, 422, 503),
         },
