@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ENV_PREFIX = "USAGEHOUSE_"
+#: The SQL dialects by name (server/sql/dialect.py's `Dialect`), the server's default first.
+SQL_DIALECTS = ("extended", "wae")
 #: A USAGEHOUSE_STORAGE that starts with one of these is a ClickHouse server, else a directory.
 SERVER_SCHEMES = ("http://", "https://")
 
@@ -48,6 +50,8 @@ class Settings:
     queue_account_share: float = field(default=0.5, metadata={"max": 1.0})
     max_batch_points: int = 200_000
     flush_interval_ms: float = field(default=50.0, metadata={"min": 0})
+    #: The SQL dialect requests get unless they ask for the other (server/sql/dialect.py).
+    sql_dialect: str = field(default=SQL_DIALECTS[0], metadata=_choice(*SQL_DIALECTS))
     sql_timeout_s: float = 10.0
     sql_max_rows_to_read: int = 2_000_000_000
     sql_max_result_rows: int = 1_000_000

@@ -1,25 +1,29 @@
 """WAE SQL to ClickHouse SQL: parse, allow-list, rewrite to WAE semantics, scope to the account.
 
-`translate()` is the one entry point (cached); sqlglot's exceptions are translated into
-`SqlError` here (and in `macros.py`, for the Grafana text it parses before translation): its
-own error classes, and any other exception raised inside sqlglot's code, since on some inputs
-its parser fails with a plain ValueError or TypeError.
+`translate()` is the one entry point (cached), in either dialect (`dialect.py`). sqlglot's
+exceptions are translated into `SqlError` here (and in `macros.py`, for the Grafana text it
+parses before translation): its own error classes, and any other exception raised inside
+sqlglot's code, since on some inputs its parser fails with a plain ValueError or TypeError.
 `query_settings()` gives the settings every query runs with.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 
 from sqlglot.errors import ParseError, TokenError, UnsupportedError
 
 from server.errors import SqlError
 from server.sql import guard, parse, rewrite, scope, show
+from server.sql.dialect import Dialect
+from server.sql.dialect import check as dialect_check
 from server.sql.limits import query_settings
 from server.sql.translation import Translation, output_format
 
-__all__ = ["Translation", "query_settings", "translate"]
+__all__ = ["Dialect", "Translation", "check_dialect", "query_settings", "translate"]
 
 CACHE_SIZE = 4096
 # Only statements up to this length are cached: dashboards repeat short ones, and a bound on
@@ -27,19 +31,43 @@ CACHE_SIZE = 4096
 CACHED_CHARS = 8_000
 
 
-def translate(text: str, *, account_id: str, database: str) -> Translation:
+def translate(
+    text: str, *, account_id: str, database: str, dialect: Dialect = Dialect.EXTENDED
+) -> Translation:
     """Translate one WAE statement for `account_id`, reading `database`.points.
 
-    Raises SqlError (unparseable) or SqlRejected (not allowed), with `line`/`col` when known.
+    Raises SqlError (unparseable) or SqlRejected (not allowed, or in the `wae` dialect not
+    WAE's), with `line`/`col` when known.
     """
     if len(text) <= CACHED_CHARS:
-        return _cached(text, account_id=account_id, database=database)
-    return _checked(text, account_id=account_id, database=database)
+        return _cached(text, account_id=account_id, database=database, dialect=dialect)
+    return _checked(text, account_id=account_id, database=database, dialect=dialect)
 
 
-def _checked(text: str, *, account_id: str, database: str) -> Translation:
+def check_dialect(text: str, dialect: Dialect) -> tuple[str, ...]:
+    """What in one statement WAE would reject (raising in the `wae` dialect), without
+    translating it: for SQL that runs after a rewrite of ours the check must not see (Grafana's
+    ad hoc filters)."""
+    with _readable_errors():
+        tokens = parse.tokenize(text)
+        if show.is_show(tokens):
+            return ()
+        tree = parse.parse(tokens, text)
+        parse.pop_format(tree)
+        guard.check(tree)
+        return dialect_check(tree, dialect)
+
+
+def _checked(text: str, *, account_id: str, database: str, dialect: Dialect) -> Translation:
+    with _readable_errors():
+        return _translate(text, account_id=account_id, database=database, dialect=dialect)
+
+
+@contextmanager
+def _readable_errors() -> Iterator[None]:
+    """sqlglot's failures as SqlError, in words a user can act on."""
     try:
-        return _translate(text, account_id=account_id, database=database)
+        yield
     except ParseError as e:
         first = e.errors[0] if e.errors else {}
         position = {k: first[k] for k in ("line", "col") if first.get(k) is not None}
@@ -59,18 +87,20 @@ def _checked(text: str, *, account_id: str, database: str) -> Translation:
 _cached = lru_cache(maxsize=CACHE_SIZE)(_checked)
 
 
-def _translate(text: str, *, account_id: str, database: str) -> Translation:
+def _translate(text: str, *, account_id: str, database: str, dialect: Dialect) -> Translation:
     tokens = parse.tokenize(text)
     if show.is_show(tokens):
         return show.translate_show(tokens, account_id=account_id, database=database)
     tree = parse.parse(tokens, text)
     fmt = output_format(parse.pop_format(tree))
     guard.check(tree)
+    nonportable = dialect_check(tree, dialect)
     for transform in rewrite.TRANSFORMS:
         tree = transform(tree)
     tree = scope.scope_datasets(tree, account_id=account_id, database=database)
     # The tree is this call's own, so the generator may mutate it instead of copying it first.
-    return Translation(parse.DIALECT.generate(tree, copy=False, comments=False), fmt)
+    sql = parse.DIALECT.generate(tree, copy=False, comments=False)
+    return Translation(sql, fmt, nonportable)
 
 
 # sqlglot's messages name its own classes and tokens; say what the user wrote instead.

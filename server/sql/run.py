@@ -17,7 +17,9 @@ from ..config import Settings
 from ..errors import LimitExceeded, QueryTimeout
 from ..storage import Storage
 from . import query_settings, translate
+from .dialect import Dialect
 from .limits import exceeded, whole_answer
+from .metadata import wae_meta
 
 CONTENT_TYPES = {
     "JSON": "application/json",
@@ -33,6 +35,7 @@ _ROWS_TAIL = re.compile(rb'\n\t"rows": (\d+)\n}\n?$')
 class QueryResult:
     body: bytes
     content_type: str
+    nonportable: tuple[str, ...] = ()  # what WAE would reject (see dialect.py)
 
 
 def with_rows_before_limit(body: bytes) -> bytes:
@@ -59,16 +62,18 @@ async def run_query(
     *,
     account_id: str,
     quote_64bit_integers: bool = True,
+    dialect: Dialect = Dialect.EXTENDED,
 ) -> QueryResult:
     """Execute one user statement for `account_id` and return the body WAE would send."""
+    translating = partial(
+        translate, text, account_id=account_id, database=storage.database, dialect=dialect
+    )
     if len(text) <= INLINE_TRANSLATE_CHARS:
-        translation = translate(text, account_id=account_id, database=storage.database)
+        translation = translating()
     else:
         # sqlglot is pure Python: a long statement can take a second to parse, which must not
         # stall every other request on the event loop.
-        translation = await asyncio.get_running_loop().run_in_executor(
-            None, partial(translate, text, account_id=account_id, database=storage.database)
-        )
+        translation = await asyncio.get_running_loop().run_in_executor(None, translating)
     engine_settings = query_settings(
         timeout_s=settings.sql_timeout_s,
         max_rows_to_read=settings.sql_max_rows_to_read,
@@ -89,7 +94,7 @@ async def run_query(
     except LimitExceeded as e:
         raise exceeded(e.setting, settings) from None
     if fmt == "JSON":
-        body = with_rows_before_limit(body)
+        body = wae_meta(with_rows_before_limit(body))
     if len(body) > settings.sql_max_result_bytes:
         raise exceeded("max_result_bytes", settings)
-    return QueryResult(body, CONTENT_TYPES[fmt])
+    return QueryResult(body, CONTENT_TYPES[fmt], translation.nonportable)

@@ -1,7 +1,8 @@
 """The SHOW statements WAE documents, as ClickHouse queries of fixed shape.
 
-- `SHOW TABLES`: one row per dataset of the account that holds rows, in one column `dataset`,
-  sorted by name. (WAE leaves the columns undocumented; a dataset exists once written to.)
+- `SHOW TABLES`: one row per dataset of the account that holds rows, sorted by name, in the
+  two columns WAE answers with, `dataset` and `type` (always `DATASET` here: WAE documents
+  neither, and datasets are the only kind of table). A dataset exists once written to.
 - `SHOW TIMEZONES`: one column `tz`, every zone name ClickHouse accepts (`system.time_zones`),
   sorted.
 - `SHOW TIMEZONE`: one row, column `tz`, value `Etc/UTC` (the zone queries run in).
@@ -24,6 +25,9 @@ from server.sql.parse import DIALECT
 from server.sql.translation import Translation, output_format
 from server.storage.schema import BOOKKEEPING_DATASETS, TABLE
 
+#: The `type` of every SHOW TABLES row.
+TABLE_TYPE: Final = "DATASET"
+
 
 def _tables(account_id: str, database: str) -> str:
     account = exp.Literal.string(account_id).sql(dialect="clickhouse")
@@ -31,8 +35,9 @@ def _tables(account_id: str, database: str) -> str:
     hidden = ", ".join(
         exp.Literal.string(d).sql(dialect="clickhouse") for d in BOOKKEEPING_DATASETS
     )
+    kind = exp.Literal.string(TABLE_TYPE).sql(dialect="clickhouse")
     return (
-        f"SELECT DISTINCT dataset FROM {points} WHERE account_id = {account} "
+        f"SELECT DISTINCT dataset, {kind} AS type FROM {points} WHERE account_id = {account} "
         f"AND dataset NOT IN ({hidden}) ORDER BY dataset"
     )
 

@@ -1,7 +1,9 @@
 """The simPod JSON datasource under /grafana/json: parse, call `JsonDatasource`, respond.
 
 The account is the bearer token's (scope r). In local-dev mode (no USAGEHOUSE_TOKENS) it is the
-`X-Usagehouse-Account` header, else the `account` query parameter, else "local".
+`X-Usagehouse-Account` header, else the `account` query parameter, else "local". The SQL a user
+writes (code mode, variables) follows the dialect as on the SQL API (`?dialect=`, the
+`Usagehouse-Dialect` header, else the server's), with the same warning header.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from ..grafana.datasource import JsonDatasource
 from ..grafana.frames import Table, table_of
 from ..grafana.protocol import Json, load
 from .keys import AUTH
-from .query import run_account_query
+from .query import request_dialect, run_account_query, warning_headers
 
 ACCOUNT_HEADER = "X-Usagehouse-Account"
 ACCOUNT_PARAM = "account"
@@ -34,11 +36,11 @@ def _datasource(request: web.Request, account_id: str) -> JsonDatasource:
         result = await run_account_query(request.app, text, account_id, quote_64bit_integers=False)
         return table_of(result.body)
 
-    return JsonDatasource(run)
+    return JsonDatasource(run, request_dialect(request))
 
 
-def _json(value: object) -> web.Response:
-    return web.Response(body=orjson.dumps(value), content_type="application/json")
+def _json(value: object, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(body=orjson.dumps(value), content_type="application/json", headers=headers)
 
 
 def _endpoint(
@@ -49,7 +51,9 @@ def _endpoint(
     async def handler(request: web.Request) -> web.Response:
         account_id = _account(request)
         body = load(await request.read())
-        return _json(await answer(_datasource(request, account_id), body))
+        datasource = _datasource(request, account_id)
+        value = await answer(datasource, body)
+        return _json(value, warning_headers(tuple(datasource.nonportable)))
 
     return handler
 

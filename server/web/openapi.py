@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..config import SQL_DIALECTS
 from ..ingest.points import LIMITS
 
 _ERROR = {
@@ -150,12 +151,34 @@ OPENAPI: dict[str, Any] = {
                         "required": False,
                         "schema": {"enum": ["0", "1"]},
                     },
+                    {
+                        "name": "dialect",
+                        "in": "query",
+                        "required": False,
+                        "description": "wae or extended; default: the Usagehouse-Dialect "
+                        "header, else USAGEHOUSE_SQL_DIALECT",
+                        "schema": {"enum": list(SQL_DIALECTS)},
+                    },
+                    {
+                        "name": "Usagehouse-Dialect",
+                        "in": "header",
+                        "required": False,
+                        "schema": {"enum": list(SQL_DIALECTS)},
+                    },
                 ],
                 "responses": {
                     "200": {
                         "description": "FORMAT JSON (meta, data, rows, "
-                        "rows_before_limit_at_least), JSONEachRow or TabSeparated"
+                        "rows_before_limit_at_least), JSONEachRow or TabSeparated",
+                        "headers": {
+                            "Usagehouse-Warning": {
+                                "description": "extended dialect only: 'not portable to "
+                                "WAE: ' and what in the query WAE rejects",
+                                "schema": {"type": "string"},
+                            }
+                        },
                     },
+                    "400": {"description": "an unknown dialect: one line of text/plain"},
                     "422": {"description": "invalid or rejected SQL: one line of text/plain"},
                     "401": {"description": "Cloudflare v4 envelope"},
                     "403": {"description": "Cloudflare v4 envelope"},

@@ -173,7 +173,9 @@ async def test_the_limits_come_from_settings(loaded, make_settings: Callable[...
 
 
 async def test_the_sql_api_answers_422_naming_the_limit_and_its_setting(aiohttp_client, loaded):
-    settings = load_settings({}, storage=loaded.location, sampling="off", sql_max_result_rows=MAX_ROWS)
+    settings = load_settings(
+        {}, storage=loaded.location, sampling="off", sql_max_result_rows=MAX_ROWS
+    )
     client = await aiohttp_client(create_app(settings, storage=loaded))
     url = f"/client/v4/accounts/{ACCOUNT}/analytics_engine/sql"
     resp = await client.post(url, data=b"SELECT blob1 FROM big UNION ALL SELECT 'x'")
