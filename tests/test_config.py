@@ -20,6 +20,7 @@ def test_defaults_match_the_design():
         "equitable",
     )
     assert s.retention_days == 92
+    assert s.sql_dialect == "extended"
     assert s.is_loopback and not s.is_remote_storage
 
 
@@ -56,6 +57,7 @@ def test_flags_override_environment():
         ("USAGEHOUSE_PORT", "eighty", "USAGEHOUSE_PORT='eighty' is invalid: expected a int"),
         ("USAGEHOUSE_PORT", "70000", "USAGEHOUSE_PORT=70000 is out of range"),
         ("USAGEHOUSE_SAMPLING", "sometimes", "USAGEHOUSE_SAMPLING='sometimes' is invalid"),
+        ("USAGEHOUSE_SQL_DIALECT", "strict", "expected one of extended, wae"),
         ("USAGEHOUSE_RETENTION_DAYS", "0", "USAGEHOUSE_RETENTION_DAYS=0 is out of range"),
         ("USAGEHOUSE_SQL_TIMEOUT_S", "-1", "USAGEHOUSE_SQL_TIMEOUT_S=-1.0 is out of range"),
         ("USAGEHOUSE_SAMPLE_TOTAL_BUDGET", "lots", "USAGEHOUSE_SAMPLE_TOTAL_BUDGET='lots'"),
