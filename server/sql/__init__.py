@@ -14,7 +14,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
+from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError, UnsupportedError
+from sqlglot.tokenizer_core import Token
 
 from server.errors import SqlError
 from server.sql import guard, parse, rewrite, scope, show
@@ -52,9 +54,7 @@ def check_dialect(text: str, dialect: Dialect) -> tuple[str, ...]:
         tokens = parse.tokenize(text)
         if show.is_show(tokens):
             return ()
-        tree = parse.parse(tokens, text)
-        parse.pop_format(tree)
-        guard.check(tree)
+        tree, _ = _checked_query(tokens, text)
         return dialect_check(tree, dialect)
 
 
@@ -87,13 +87,19 @@ def _readable_errors() -> Iterator[None]:
 _cached = lru_cache(maxsize=CACHE_SIZE)(_checked)
 
 
+def _checked_query(tokens: list[Token], text: str) -> tuple[exp.Expr, str]:
+    """A SELECT's tree, through the allow-list, and the output format it asks for."""
+    tree = parse.parse(tokens, text)
+    fmt = output_format(parse.pop_format(tree))
+    guard.check(tree)
+    return tree, fmt
+
+
 def _translate(text: str, *, account_id: str, database: str, dialect: Dialect) -> Translation:
     tokens = parse.tokenize(text)
     if show.is_show(tokens):
         return show.translate_show(tokens, account_id=account_id, database=database)
-    tree = parse.parse(tokens, text)
-    fmt = output_format(parse.pop_format(tree))
-    guard.check(tree)
+    tree, fmt = _checked_query(tokens, text)
     nonportable = dialect_check(tree, dialect)
     for transform in rewrite.TRANSFORMS:
         tree = transform(tree)

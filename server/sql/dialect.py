@@ -9,7 +9,8 @@ fail on Cloudflare.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
@@ -35,7 +36,25 @@ WAE_UNITS: Final = frozenset({"YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND"
 _SELECTION = "selection used unsupported features: "
 _EXPRESSION = "unsupported expression type: "
 
-Find = Callable[[exp.Expr], Iterator[exp.Expr]]
+
+class Nodes:
+    """A checked tree's nodes by class, from one walk: the checks below look nodes up here
+    instead of walking the tree once each (the guard admits exact classes only)."""
+
+    def __init__(self, tree: exp.Expr) -> None:
+        self.walked = list(tree.walk())
+        self._by_class: dict[type[exp.Expr], list[exp.Expr]] = defaultdict(list)
+        for node in self.walked:
+            self._by_class[type(node)].append(node)
+
+    def of(self, *classes: type[exp.Expr]) -> list[exp.Expr]:
+        """The nodes of these classes, in walk order."""
+        if len(classes) == 1:
+            return self._by_class.get(classes[0], [])
+        return [node for node in self.walked if type(node) in classes]
+
+
+Find = Callable[[Nodes], Iterable[exp.Expr]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,30 +67,29 @@ class Feature:
     find: Find
 
 
-def _nodes(*kinds: type[exp.Expr]) -> Find:
-    return lambda tree: tree.find_all(*kinds)
+def _nodes(*classes: type[exp.Expr]) -> Find:
+    return lambda nodes: nodes.of(*classes)
 
 
-def _row_distinct(tree: exp.Expr) -> Iterator[exp.Expr]:
-    # `count(DISTINCT x)` is WAE's; `SELECT DISTINCT` (and `DISTINCT ON`) is not.
-    return (s for s in tree.find_all(exp.Select) if s.args.get("distinct"))
+def _clause(node_class: type[exp.Expr], arg: str) -> Find:
+    return lambda nodes: (n for n in nodes.of(node_class) if n.args.get(arg))
 
 
-def _off_list_functions(tree: exp.Expr) -> Iterator[exp.Expr]:
-    for call in tree.find_all(*FUNCTION_NODES):
+def _off_list_functions(nodes: Nodes) -> Iterator[exp.Expr]:
+    for call in nodes.of(*FUNCTION_NODES):
         if functions.wae_spelling(call.name) not in functions.WAE_FUNCTIONS:
             yield call
 
 
-def _count_star(tree: exp.Expr) -> Iterator[exp.Expr]:
-    for call in tree.find_all(exp.AnonymousAggFunc):
+def _count_star(nodes: Nodes) -> Iterator[exp.Expr]:
+    for call in nodes.of(exp.AnonymousAggFunc):
         if call.name.lower() == "count" and any(isinstance(a, exp.Star) for a in call.expressions):
             yield call
 
 
-def _inner_queries(tree: exp.Expr) -> Iterator[exp.Expr]:
+def _inner_queries(nodes: Nodes) -> Iterator[exp.Expr]:
     """Subqueries anywhere but FROM (IN, EXISTS, scalar); UNION and WITH report their own."""
-    for select in tree.find_all(exp.Select):
+    for select in nodes.of(exp.Select):
         outer: exp.Expr = select
         while isinstance(outer.parent, exp.Subquery):
             outer = outer.parent
@@ -82,14 +100,14 @@ def _inner_queries(tree: exp.Expr) -> Iterator[exp.Expr]:
         yield select
 
 
-def _ternaries(tree: exp.Expr) -> Iterator[exp.Expr]:
+def _ternaries(nodes: Nodes) -> Iterator[exp.Expr]:
     # sqlglot keeps `c ? a : b` as exp.If; a written `if(...)` is a call, a CASE branch an If
     # under its Case.
-    return (n for n in tree.find_all(exp.If) if not isinstance(n.parent, exp.Case))
+    return (n for n in nodes.of(exp.If) if not isinstance(n.parent, exp.Case))
 
 
-def _units(tree: exp.Expr) -> Iterator[exp.Expr]:
-    for unit in tree.find_all(exp.Var):
+def _units(nodes: Nodes) -> Iterator[exp.Expr]:
+    for unit in nodes.of(exp.Var):
         if (
             isinstance(unit.parent, exp.Interval | exp.Extract)
             and unit.name.upper() not in WAE_UNITS
@@ -97,15 +115,12 @@ def _units(tree: exp.Expr) -> Iterator[exp.Expr]:
             yield unit
 
 
-def _clause(node_type: type[exp.Expr], arg: str) -> Find:
-    return lambda tree: (n for n in tree.find_all(node_type) if n.args.get(arg))
-
-
 #: Every construct `extended` accepts and WAE rejects. The messages WAE is known to send are
 #: its own (cloudflare/skills PR #87 and users' reports); the others follow their pattern.
 FEATURES: Final[tuple[Feature, ...]] = (
     Feature("CASE WHEN", _EXPRESSION + "CASE WHEN", _nodes(exp.Case)),
-    Feature("SELECT DISTINCT", _SELECTION + "SELECT DISTINCT", _row_distinct),
+    # `count(DISTINCT x)` is WAE's; `SELECT DISTINCT` (and `DISTINCT ON`) is not.
+    Feature("SELECT DISTINCT", _SELECTION + "SELECT DISTINCT", _clause(exp.Select, "distinct")),
     Feature("JOIN", _SELECTION + "JOIN", _nodes(exp.Join)),
     Feature("UNION", _SELECTION + "UNION", _nodes(exp.Union)),
     Feature("WITH", _SELECTION + "WITH", _nodes(exp.With)),
@@ -136,8 +151,9 @@ def check(tree: exp.Expr, dialect: Dialect) -> tuple[str, ...]:
     """The labels of the WAE-unsupported constructs in a checked tree, in `FEATURES` order;
     in the `wae` dialect, the first one raises SqlRejected with WAE's message instead."""
     labels: dict[str, None] = {}
+    nodes = Nodes(tree)
     for feature in FEATURES:
-        for node in feature.find(tree):
+        for node in feature.find(nodes):
             name = _name(node)
             if dialect is Dialect.WAE:
                 raise SqlRejected(feature.message.format(name=name), **position(node))
