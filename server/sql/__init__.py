@@ -50,7 +50,7 @@ def check_dialect(text: str, dialect: Dialect) -> tuple[str, ...]:
     """What in one statement WAE would reject (raising in the `wae` dialect), without
     translating it: for SQL that runs after a rewrite of ours the check must not see (Grafana's
     ad hoc filters)."""
-    with _readable_errors():
+    with _readable_errors(text):
         tokens = parse.tokenize(text)
         if show.is_show(tokens):
             return ()
@@ -59,19 +59,20 @@ def check_dialect(text: str, dialect: Dialect) -> tuple[str, ...]:
 
 
 def _checked(text: str, *, account_id: str, database: str, dialect: Dialect) -> Translation:
-    with _readable_errors():
+    with _readable_errors(text):
         return _translate(text, account_id=account_id, database=database, dialect=dialect)
 
 
 @contextmanager
-def _readable_errors() -> Iterator[None]:
-    """sqlglot's failures as SqlError, in words a user can act on."""
+def _readable_errors(text: str) -> Iterator[None]:
+    """sqlglot's failures on `text` as SqlError, in words a user can act on."""
     try:
         yield
     except ParseError as e:
         first = e.errors[0] if e.errors else {}
         position = {k: first[k] for k in ("line", "col") if first.get(k) is not None}
-        raise SqlError(_readable(first.get("description") or str(e)), **position) from e
+        message = _quoting_hint(text) or _readable(first.get("description") or str(e))
+        raise SqlError(message, **position) from e
     except TokenError as e:
         raise SqlError("cannot read the query: check its quotes and brackets") from e
     except UnsupportedError as e:
@@ -124,6 +125,17 @@ def _readable(message: str) -> str:
         clause = _CLAUSES.get(missing.group(1))
         return f"incomplete {clause} clause" if clause else "incomplete expression"
     return message
+
+
+def _quoting_hint(text: str) -> str | None:
+    """What a newcomer most often means when `FROM my-dataset` does not parse."""
+    name = parse.unquoted_dashed_name(parse.tokenize(text), text)
+    if name is None:
+        return None
+    return (
+        f'dataset names with "-" go in double quotes: FROM "{name}" (double quotes are for '
+        "names, single quotes for strings)"
+    )
 
 
 def _one_line(message: str) -> str:

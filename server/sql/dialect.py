@@ -100,6 +100,11 @@ def _inner_queries(nodes: Nodes) -> Iterator[exp.Expr]:
         yield select
 
 
+def _qualified_tables(nodes: Nodes) -> Iterator[exp.Expr]:
+    # The catalog SQL editors read (`system.tables`, `default.<dataset>`: catalog.py).
+    return (table for table in nodes.of(exp.Table) if table.args.get("db"))
+
+
 def _ternaries(nodes: Nodes) -> Iterator[exp.Expr]:
     # sqlglot keeps `c ? a : b` as exp.If; a written `if(...)` is a call, a CASE branch an If
     # under its Case.
@@ -129,6 +134,9 @@ FEATURES: Final[tuple[Feature, ...]] = (
     Feature("GROUP BY ALL", _SELECTION + "GROUP BY ALL", _clause(exp.Group, "all")),
     Feature("* EXCEPT", _SELECTION + "* EXCEPT", _clause(exp.Star, "except_")),
     Feature("* REPLACE", _SELECTION + "* REPLACE", _clause(exp.Star, "replace")),
+    Feature(
+        "{name}", "unsupported table: {name} (WAE reads a dataset by its name)", _qualified_tables
+    ),
     Feature("count(*)", _EXPRESSION + "count(*) (write count())", _count_star),
     Feature("{name}", "unsupported function: {name}", _off_list_functions),
     Feature("?:", _EXPRESSION + "?: (write if(cond, then, else))", _ternaries),
@@ -164,6 +172,8 @@ def check(tree: exp.Expr, dialect: Dialect) -> tuple[str, ...]:
 def _name(node: exp.Expr) -> str:
     if isinstance(node, FUNCTION_NODES):
         return functions.wae_spelling(node.name) or node.name
+    if isinstance(node, exp.Table):
+        return f"{node.text('db')}.{node.name}"
     return node.name.upper() if isinstance(node, exp.Var) else node.name
 
 

@@ -145,6 +145,22 @@ def is_sqlglot_failure(error: BaseException) -> bool:
     return module.split(".")[0] == "sqlglot"
 
 
+def unquoted_dashed_name(tokens: list[Token], text: str) -> str | None:
+    """A name with '-' written without quotes after FROM or JOIN (`FROM my-dataset`), which SQL
+    reads as a subtraction; the tokens of a name touch, the spaces around a minus do not."""
+    for i, token in enumerate(tokens):
+        if token.token_type not in (TokenType.FROM, TokenType.JOIN):
+            continue
+        end = i + 1
+        while end + 1 < len(tokens) and tokens[end + 1].start == tokens[end].end + 1:
+            end += 1
+        if end < len(tokens):
+            name = text[tokens[i + 1].start : tokens[end].end + 1]
+            if "-" in name and name[0] not in '"`':
+                return name
+    return None
+
+
 def pop_format(tree: exp.Expr) -> str | None:
     """Remove the top-level `FORMAT name` clause and return the name as written."""
     fmt = tree.args.get("format")

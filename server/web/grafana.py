@@ -1,9 +1,9 @@
 """The simPod JSON datasource under /grafana/json: parse, call `JsonDatasource`, respond.
 
 The account is the bearer token's (scope r). In local-dev mode (no USAGEHOUSE_TOKENS) it is the
-`X-Usagehouse-Account` header, else the `account` query parameter, else "local". The SQL a user
-writes (code mode, variables) follows the dialect as on the SQL API (`?dialect=`, the
-`Usagehouse-Dialect` header, else the server's), with the same warning header.
+`X-Usagehouse-Account` header, else the `account` query parameter, else DEFAULT_ACCOUNT. The
+SQL a user writes (code mode, variables) follows the dialect as on the SQL API (`?dialect=`,
+the `Usagehouse-Dialect` header, else the server's), with the same warning header.
 """
 
 from __future__ import annotations
@@ -13,21 +13,22 @@ from collections.abc import Awaitable, Callable
 import orjson
 from aiohttp import web
 
+from ..config import DEFAULT_ACCOUNT
 from ..grafana.datasource import JsonDatasource
 from ..grafana.frames import Table, table_of
 from ..grafana.protocol import Json, load
+from .bodies import read_body
 from .keys import AUTH
 from .query import request_dialect, run_account_query, warning_headers
 
 ACCOUNT_HEADER = "X-Usagehouse-Account"
 ACCOUNT_PARAM = "account"
-LOCAL_ACCOUNT = "local"
 
 
 def _account(request: web.Request) -> str:
     default = request.headers.get(ACCOUNT_HEADER) or request.query.get(ACCOUNT_PARAM)
     return request.app[AUTH].account_of(
-        request.headers.get("Authorization"), "r", default or LOCAL_ACCOUNT
+        request.headers.get("Authorization"), "r", default or DEFAULT_ACCOUNT
     )
 
 
@@ -50,7 +51,7 @@ def _endpoint(
 
     async def handler(request: web.Request) -> web.Response:
         account_id = _account(request)
-        body = load(await request.read())
+        body = load(await read_body(request))
         datasource = _datasource(request, account_id)
         value = await answer(datasource, body)
         return _json(value, warning_headers(tuple(datasource.nonportable)))

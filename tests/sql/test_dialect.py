@@ -23,6 +23,7 @@ EXAMPLES = {
     "* EXCEPT": "SELECT * EXCEPT (blob1) FROM ds",
     "* REPLACE": "SELECT * REPLACE (1 AS blob1) FROM ds",
     "count(*)": "SELECT COUNT(*) FROM ds",
+    "system.tables": "SELECT name FROM system.tables",
     "uniq": "SELECT uniq(blob1) FROM ds",
     "?:": "SELECT double1 > 1 ? 'a' : 'b' FROM ds",
     "CAST": "SELECT CAST(double1 AS String) FROM ds",

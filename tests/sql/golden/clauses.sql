@@ -230,3 +230,25 @@ SELECT count() FROM weather ARRAY JOIN ?@0;
 SELECT /* a comment */ 1 -- trailing
 ;
 SELECT 1;
+
+# title: newcomer: a dataset name with "-" needs double quotes
+# error: sql_error
+SELECT count() FROM my-dataset WHERE blob1 = 'x';
+
+# title: newcomer: a string in double quotes is a name; the hint says to use single quotes
+# error: sql_error
+SELECT count() FROM weather WHERE blob1 = "London";
+
+# title: quoted names the query does give stay names: columns, aliases, implicit names
+# execute: true
+# columns: ["blob1","n"]
+# result: [["London",2]]
+SELECT "blob1", count() AS "n" FROM weather GROUP BY "blob1" HAVING "n" > 0 ORDER BY "n" DESC, "blob1" LIMIT 1;
+SELECT "blob1", count() AS "n" FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather GROUP BY "blob1" HAVING "n" > 0 ORDER BY "n" DESC, "blob1" LIMIT 1;
+
+# title: a quoted implicit column name of a subquery
+# execute: true
+# columns: ["count()"]
+# result: [[5]]
+SELECT "count()" FROM (SELECT count() FROM weather);
+SELECT "count()" FROM (SELECT count() FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather);

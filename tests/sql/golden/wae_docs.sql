@@ -10,14 +10,14 @@
 # columns: ["dataset","type"]
 # result: [["my-dataset","DATASET"],["other","DATASET"],["usage_indexed_by_customer_id","DATASET"],["weather","DATASET"]]
 SHOW TABLES;
-SELECT DISTINCT dataset, 'DATASET' AS type FROM usagehouse.points WHERE account_id = 'acct_b' AND dataset NOT IN ('#counters', '#idempotency') ORDER BY dataset;
+SELECT dataset, 'DATASET' AS type FROM (SELECT DISTINCT _points.dataset AS dataset FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset NOT IN ('#counters', '#idempotency')) ORDER BY dataset;
 
 # title: statements: SHOW TABLES with a FORMAT
 # execute: true
 # columns: ["dataset","type"]
 # result: [["my-dataset","DATASET"],["other","DATASET"],["usage_indexed_by_customer_id","DATASET"],["weather","DATASET"]]
 SHOW TABLES FORMAT JSONEachRow;
-SELECT DISTINCT dataset, 'DATASET' AS type FROM usagehouse.points WHERE account_id = 'acct_b' AND dataset NOT IN ('#counters', '#idempotency') ORDER BY dataset;
+SELECT dataset, 'DATASET' AS type FROM (SELECT DISTINCT _points.dataset AS dataset FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset NOT IN ('#counters', '#idempotency')) ORDER BY dataset;
 
 # title: statements: SHOW TIMEZONES
 # execute: true
