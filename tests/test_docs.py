@@ -158,7 +158,7 @@ def test_examples_are_found_where_the_readme_has_them():
     quick = examples(section("Quick start"))
     kinds = [kind for _, _, kind in quick]
     assert kinds == ["json", "json", "text", "text", "any", "json"], quick
-    assert [kind for _, _, kind in examples(section("Command line"))] == ["console", "console"]
+    assert [kind for _, _, kind in examples(section("Command line"))] == ["console"] * 3
 
 
 @pytest.fixture(scope="module")
