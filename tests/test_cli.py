@@ -28,11 +28,16 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def server(data: Path, *args: str) -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
-    """Run the server as a subprocess and wait until it answers /health."""
+async def server(
+    data: Path, *args: str, env: dict[str, str] | None = None
+) -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
+    """Run the server as a subprocess (extra environment in `env`) and wait until it answers
+    /health."""
     port = free_port()
+    extra = env or {}
     env = {k: v for k, v in os.environ.items() if not k.startswith("USAGEHOUSE_")}
     env["USAGEHOUSE_SAMPLING"] = "off"  # exact row counts
+    env.update(extra)
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
