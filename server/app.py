@@ -33,6 +33,7 @@ def _routes(app: web.Application) -> None:
     app.router.add_get("/metrics", ops.metrics)
     app.router.add_get("/openapi.json", ops.openapi)
     app.router.add_post("/v1/accounts/{account_id}/datasets/{dataset}/points", write.write_points)
+    app.router.add_post("/v1/accounts/{account_id}/datasets/{dataset}/import", write.import_points)
     sql_url = "/client/v4/accounts/{account_id}/analytics_engine/sql"
     for url in (sql_url, sql_url + "/"):  # the Altinity plugin's GET mode adds "/?query="
         app.router.add_post(url, query.sql)

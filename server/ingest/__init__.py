@@ -52,21 +52,24 @@ class Ingestor:
         body: bytes,
         content_type: str,
         idempotency_key: str | None = None,
+        *,
+        imported: bool = False,
     ) -> Response:
-        """Validate, sample and commit one request; returns `{"ok", "accepted", "stored"}`."""
+        """Validate, sample and commit one request; returns `{"ok", "accepted", "stored"}`.
+        An import (`imported`) keeps each point's `_sample_interval` and is not sampled."""
         pts.check_account(account_id)
         pts.check_dataset(dataset)
         if idempotency_key is None:
-            return await self._write(account_id, dataset, body, content_type)
+            return await self._write(account_id, dataset, body, content_type, imported)
         check_key(idempotency_key)
-        print_ = fingerprint(dataset, content_type, body)
+        print_ = fingerprint(dataset, content_type, body, imported)
         claim = await self._idempotency.claim(account_id, idempotency_key, print_)
         if claim.response is not None:
             return claim.response
         key = (idempotency_key, print_)
         try:
             response = await self._write(
-                account_id, dataset, body, content_type, key, claim.committed_months
+                account_id, dataset, body, content_type, imported, key, claim.committed_months
             )
         except BaseException as e:
             self._idempotency.finish(account_id, idempotency_key, None, e)
@@ -80,6 +83,7 @@ class Ingestor:
         dataset: str,
         body: bytes,
         content_type: str,
+        imported: bool,
         key: tuple[str, str] | None = None,
         committed_months: frozenset[int] = frozenset(),
     ) -> Response:
@@ -91,7 +95,10 @@ class Ingestor:
             )
         now = self._clock()
         try:
-            points = pts.validate(items, int(now), self._retention_days)
+            fields = pts.IMPORT_FIELDS if imported else pts.FIELDS
+            points = pts.validate(items, int(now), self._retention_days, fields)
+            if imported:
+                points.intervals = pts.sample_intervals(items)
         except Exception:
             label = self._metrics.dataset_label(dataset)
             self._metrics.ingest_points_rejected_total.labels(label).inc(len(items))
@@ -108,7 +115,13 @@ class Ingestor:
         pending = self._sampled(account_id, dataset, points, now)
         if self._counters is not None:
             pending.counters = self._counters.rows(
-                dataset, points.timestamps, points.indexes, points.blobs, points.doubles, now
+                dataset,
+                points.timestamps,
+                points.indexes,
+                points.blobs,
+                points.doubles,
+                now,
+                points.intervals,
             )
         pending.record = record
         pending.nbytes = len(body)
@@ -122,14 +135,18 @@ class Ingestor:
         return response
 
     def _sampled(self, account_id: str, dataset: str, points: pts.Points, now: float) -> Pending:
-        """The rows to store: all of them, or the sampler's picks with their intervals."""
-        intervals = self._sampler.sample(account_id, dataset, points.indexes, now)
+        """The rows to store: all of them, or the sampler's picks with their intervals. An
+        import's rows keep the intervals they had at their source and are not sampled again."""
+        if points.intervals is not None:
+            intervals = None
+        else:
+            intervals = self._sampler.sample(account_id, dataset, points.indexes, now)
         if intervals is None:
             return Pending(
                 account_id,
                 dataset,
                 points.timestamps,
-                [1] * len(points),
+                points.intervals or [1] * len(points),
                 points.indexes,
                 points.blobs,
                 points.doubles,
@@ -167,9 +184,11 @@ def _record(
 
 def _without_months(points: pts.Points, months: frozenset[int]) -> pts.Points:
     keep = [i for i, month in enumerate(months_of(points.timestamps)) if month not in months]
+    intervals = points.intervals
     return pts.Points(
         [points.timestamps[i] for i in keep],
         [points.indexes[i] for i in keep],
         [points.blobs[i] for i in keep],
         [points.doubles[i] for i in keep],
+        None if intervals is None else [intervals[i] for i in keep],
     )

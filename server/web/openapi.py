@@ -226,3 +226,34 @@ OPENAPI: dict[str, Any] = {
         },
     },
 }
+
+# The import route takes the write route's shape, with each point's `_sample_interval`.
+_IMPORT_POINT = {
+    **_POINT,
+    "properties": {
+        **_POINT["properties"],
+        "_sample_interval": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 2**32 - 1,
+            "description": "How many points the row stands for at its source; default 1.",
+        },
+    },
+}
+_WRITE = OPENAPI["paths"]["/v1/accounts/{account_id}/datasets/{dataset}/points"]["post"]
+_IMPORT_ARRAY = {"type": "array", "items": {"$ref": "#/components/schemas/ImportPoint"}}
+OPENAPI["components"]["schemas"]["ImportPoint"] = _IMPORT_POINT
+OPENAPI["paths"]["/v1/accounts/{account_id}/datasets/{dataset}/import"] = {
+    "post": {
+        **_WRITE,
+        "summary": "Import rows from another WAE store: not sampled, _sample_interval kept "
+        "(scope i; `usagehouse import` uses it)",
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": _IMPORT_ARRAY},
+                "application/x-ndjson": {"schema": {"type": "string"}},
+            },
+        },
+    }
+}
