@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from ..ingest.points import LIMITS
 
@@ -228,10 +228,10 @@ OPENAPI: dict[str, Any] = {
 }
 
 # The import route takes the write route's shape, with each point's `_sample_interval`.
-_IMPORT_POINT = {
+_IMPORT_POINT: dict[str, Any] = {
     **_POINT,
     "properties": {
-        **_POINT["properties"],
+        **cast(dict[str, Any], _POINT["properties"]),
         "_sample_interval": {
             "type": "integer",
             "minimum": 1,
