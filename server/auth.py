@@ -9,16 +9,7 @@ from dataclasses import dataclass
 from .config import ConfigError
 from .errors import Forbidden, Unauthorized
 
-#: r: query; w: write; i: import (writes that keep their `_sample_interval` and skip the
-#: sampler, so an import token can store more rows per second than the budgets allow).
-SCOPE_LETTERS = frozenset("rwi")
-
-
-def _scopes(text: str) -> frozenset[str] | None:
-    """`rw`, `wi`, ...: a combination of scope letters, or None."""
-    letters = frozenset(text)
-    ok = text and letters <= SCOPE_LETTERS and len(letters) == len(text)
-    return letters if ok else None
+SCOPES = {"r": frozenset("r"), "w": frozenset("w"), "rw": frozenset("rw"), "wr": frozenset("rw")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,14 +30,13 @@ class Authenticator:
         self._tokens: dict[bytes, Principal] = {}
         for entry in filter(None, (e.strip() for e in spec.split(","))):
             parts = entry.rsplit(":", 2)
-            scopes = _scopes(parts[2]) if len(parts) == 3 and all(parts) else None
-            if scopes is None:
+            if len(parts) != 3 or not all(parts) or parts[2] not in SCOPES:
                 raise ConfigError(
                     "USAGEHOUSE_TOKENS entries must look like token:account_id:scopes with "
-                    "scopes r (query), w (write), i (import) or a combination such as rw; "
-                    f"got {entry.split(':', 1)[0][:4]}...:{':'.join(parts[1:])}"
+                    f"scopes r, w or rw; got {entry.split(':', 1)[0][:4]}...:{':'.join(parts[1:])}"
                 )
-            self._tokens[_digest(parts[0])] = Principal(parts[1], scopes)
+            token, account, scopes = parts
+            self._tokens[_digest(token)] = Principal(account, SCOPES[scopes])
 
     @property
     def local_dev(self) -> bool:

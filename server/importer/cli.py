@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..console import ACCOUNT_ENV, DEFAULT_ACCOUNT, DEFAULT_URL, TOKEN_ENV, URL_ENV
+from ..config import DEFAULT_ACCOUNT
+from ..console import ACCOUNT_ENV, DEFAULT_URL, TOKEN_ENV, URL_ENV
 from ..demo.cli import ProgressBar
 from .job import ImportFailed, parse_time, start
 from .run import run_import
@@ -31,7 +32,8 @@ def add_import_command(subparsers: argparse._SubParsersAction[argparse.ArgumentP
         description="Copy DATASET from Cloudflare's Analytics Engine SQL API (--from-url "
         "https://api.cloudflare.com) or another usagehouse, window by window, keeping "
         "timestamps and _sample_interval (rows are not sampled again). Resumable: run the same "
-        "command again after an interruption. The destination token needs scope i.",
+        "command again after an interruption. The destination token needs scope w, and the "
+        "server must allow unsampled writes (USAGEHOUSE_UNSAMPLED_WRITES=allowed).",
     )
     command.add_argument("source_dataset", metavar="DATASET", help="the dataset to copy")
     command.add_argument(
@@ -59,7 +61,7 @@ def add_import_command(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     command.add_argument(
         "--token",
         default=os.environ.get(TOKEN_ENV, ""),
-        help=f"destination token with scope i (${TOKEN_ENV}; none in local-dev mode)",
+        help=f"destination token with scope w (${TOKEN_ENV}; none in local-dev mode)",
     )
     command.add_argument("--dataset", help="destination dataset (default: DATASET)")
     command.add_argument(

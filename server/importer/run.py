@@ -1,5 +1,5 @@
-"""One import run: read each window of the source page by page, send every page to the
-destination's import route under its own Idempotency-Key, and record each finished window."""
+"""One import run: read each window of the source page by page, write every page to the
+destination unsampled under its own Idempotency-Key, and record each finished window."""
 
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ class ImportSummary:
 
 
 class Destination:
-    """A Usagehouse dataset's import route (scope `i`)."""
+    """A Usagehouse dataset, written with `?sampling=off` (scope `w`): rows keep their
+    `_sample_interval` and are not sampled again."""
 
     def __init__(
         self, session: aiohttp.ClientSession, url: str, account: str, token: str, dataset: str
@@ -38,7 +39,7 @@ class Destination:
         self._session = session
         self._url = (
             f"{url.rstrip('/')}/v1/accounts/{quote(account, safe='')}"
-            f"/datasets/{quote(dataset, safe='')}/import"
+            f"/datasets/{quote(dataset, safe='')}/points?sampling=off"
         )
         self._headers = {"Content-Type": "application/json"}
         if token:
@@ -57,7 +58,10 @@ class Destination:
         reason = error_reason(body)[:300]
         hint = ""
         if status in (401, 403):
-            hint = "; the destination token needs scope i (import) for the account"
+            hint = (
+                "; the destination token needs scope w for the account, and the server "
+                "must allow unsampled writes (USAGEHOUSE_UNSAMPLED_WRITES=allowed)"
+            )
         raise ImportFailed(f"the destination answered {status}: {reason}{hint}")
 
 

@@ -40,12 +40,10 @@ def check_key(key: str) -> None:
         raise BadRequest(f"Idempotency-Key must be 1-{MAX_KEY_LENGTH} printable characters")
 
 
-def fingerprint(dataset: str, content_type: str, body: bytes, imported: bool = False) -> str:
-    """What a retry must repeat exactly for its key to stand for the same request (a write
-    and an import of the same body are different requests)."""
+def fingerprint(dataset: str, content_type: str, body: bytes) -> str:
+    """What a retry must repeat exactly for its key to stand for the same request."""
     digest = hashlib.blake2b(digest_size=16)
-    parts = (dataset.encode(), content_type.encode(), body) + ((b"import",) if imported else ())
-    for part in parts:
+    for part in (dataset.encode(), content_type.encode(), body):
         digest.update(len(part).to_bytes(8, "little"))
         digest.update(part)
     return digest.hexdigest()

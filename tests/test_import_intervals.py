@@ -1,5 +1,6 @@
-"""POST .../import: rows from another WAE store keep their timestamps and `_sample_interval`,
-are never sampled again, need scope `i`, and are billed as the points they stand for."""
+"""Unsampled writes (`?sampling=off`, imports) carry each row's `_sample_interval` from its
+source: kept as it is with the timestamp, never sampled again, billed as the points the row
+stands for; the sampled path refuses the field."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from server.ingest.sampler import EquitableSampler
 from tests.helpers import count, rows
 from tests.test_billing_api import REF, REF_MONTH, billed, invoice, ms, summary  # noqa: F401
 
-IMPORT = "/v1/accounts/acct/datasets/usage/import"
 WRITE = "/v1/accounts/acct/datasets/usage/points"
+IMPORT = WRITE + "?sampling=off"
 SQL = "/client/v4/accounts/acct/analytics_engine/sql"
 
 
@@ -54,19 +55,11 @@ async def test_import_keeps_intervals_and_timestamps_and_is_not_sampled(
     assert (await written.json())["stored"] < 3000  # the same sampler thins ordinary writes
 
 
-async def test_import_needs_scope_i_and_write_does_not_take_intervals(
-    aiohttp_client, make_settings, storage
-):
-    tokens = "w-token:acct:rw,i-token:acct:i"
-    client = await aiohttp_client(create_app(make_settings(tokens=tokens), storage=storage))
-    point = row(0, 3, datetime.now(UTC))
-    resp = await client.post(IMPORT, json=[point], headers={"Authorization": "Bearer w-token"})
-    assert resp.status == 403
-    assert "lacks the 'i' scope" in (await resp.json())["error"]
-    resp = await client.post(WRITE, json=[point], headers={"Authorization": "Bearer w-token"})
+async def test_the_sampled_path_refuses_sample_interval(client, storage):
+    resp = await client.post(WRITE, json=[row(0, 3, datetime.now(UTC))])
     assert resp.status == 400
     assert "unknown field '_sample_interval'" in (await resp.json())["error"]
-    resp = await client.post(IMPORT, json=[point], headers={"Authorization": "Bearer i-token"})
+    resp = await client.post(IMPORT, json=[row(0, 3, datetime.now(UTC))])
     assert resp.status == 200
     assert await count(storage, "_sample_interval = 3") == 1
 
@@ -83,15 +76,13 @@ async def test_bad_sample_interval_rejects_the_batch_naming_the_point(client, st
     assert await count(storage) == 0
 
 
-async def test_import_idempotency_key_is_its_own_request(client):
+async def test_a_retried_import_with_its_key_is_written_once(client, storage):
     batch = [row(i, 2, datetime.now(UTC)) for i in range(5)]
     headers = {"Idempotency-Key": "window-1"}
     first = await client.post(IMPORT, json=batch, headers=headers)
     again = await client.post(IMPORT, json=batch, headers=headers)
     assert await first.json() == await again.json() == {"ok": True, "accepted": 5, "stored": 5}
-    plain = [{k: v for k, v in p.items() if k != "_sample_interval"} for p in batch]
-    same_key_write = await client.post(WRITE, json=plain, headers=headers)
-    assert same_key_write.status == 422
+    assert await count(storage) == 5
 
 
 async def test_imported_rows_are_billed_as_the_points_they_stand_for(billed):  # noqa: F811
