@@ -6,6 +6,7 @@ error shape of its route family (tests/test_openapi_fuzz.py holds the server to 
 
 from __future__ import annotations
 
+from importlib.metadata import version
 from typing import Any
 
 from ..ingest.points import ACCOUNT_ID, DATASET_NAME, LIMITS, NDJSON_TYPES
@@ -414,7 +415,7 @@ OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {
         "title": "Usagehouse",
-        "version": "0.1.0",
+        "version": version("usagehouse"),
         "description": "Self-hosted Workers Analytics Engine: write data points, query with SQL.",
     },
     "components": {
