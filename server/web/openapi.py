@@ -10,6 +10,7 @@ from importlib.metadata import version
 from typing import Any
 
 from ..ingest.points import ACCOUNT_ID, DATASET_NAME, LIMITS, NDJSON_TYPES
+from ..ingest.sampler import MAX_INTERVAL
 from ..sql.run import CONTENT_TYPES
 
 _ERROR = {
@@ -75,6 +76,13 @@ _POINT = {
             "oneOf": [{"type": "number"}, {"type": "string", "format": "date-time"}],
             "description": "Backfill: epoch milliseconds or RFC 3339; default now. Must be "
             "within the retention window and at most 15 minutes ahead.",
+        },
+        "_sample_interval": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_INTERVAL,
+            "description": "Only with ?sampling=off (an import): how many points the row "
+            "stood for at its source, stored as it is; default 1.",
         },
     },
 }
