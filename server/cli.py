@@ -1,4 +1,4 @@
-"""The `usagehouse` command: serve and schema, plus the demo, sql, bill and translate
+"""The `usagehouse` command: serve and schema, plus the demo, sql, bill, translate and import
 subcommands."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from .config import ConfigError, load_settings
 from .console import add_console_commands
 from .demo import add_demo_command
 from .errors import AppError
+from .importer.cli import add_import_command
 from .serving import StartError
 from .storage import DEFAULT_DATABASE, schema
 
@@ -84,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema.set_defaults(run=_schema)
     add_demo_command(commands)
     add_console_commands(commands)
+    add_import_command(commands)
     return parser
 
 

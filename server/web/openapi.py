@@ -11,6 +11,7 @@ from typing import Any
 
 from ..config import SQL_DIALECTS
 from ..ingest.points import ACCOUNT_ID, DATASET_NAME, LIMITS, NDJSON_TYPES
+from ..ingest.sampler import MAX_INTERVAL
 from ..sql.run import CONTENT_TYPES
 
 _ERROR = {
@@ -76,6 +77,13 @@ _POINT = {
             "oneOf": [{"type": "number"}, {"type": "string", "format": "date-time"}],
             "description": "Backfill: epoch milliseconds or RFC 3339; default now. Must be "
             "within the retention window and at most 15 minutes ahead.",
+        },
+        "_sample_interval": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_INTERVAL,
+            "description": "Only with ?sampling=off (an import): how many points the row "
+            "stood for at its source, stored as it is; default 1.",
         },
     },
 }
