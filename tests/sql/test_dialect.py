@@ -124,3 +124,12 @@ def test_a_dialect_is_named_case_insensitively_and_anything_else_is_a_400() -> N
 def test_the_settings_choices_are_the_dialects() -> None:
     assert set(SQL_DIALECTS) == {d.value for d in Dialect}
     assert SQL_DIALECTS[0] == Dialect.EXTENDED
+
+
+def test_what_usagehouse_import_sends_is_waes() -> None:
+    # The importer reads from Cloudflare too, so its SQL must pass the `wae` dialect.
+    from server.importer.source import count_sql, page_sql
+
+    for dataset in ("usage", "my-dataset"):
+        assert check_dialect(count_sql(dataset, 0, 86_400), Dialect.WAE) == ()
+        assert check_dialect(page_sql(dataset, 0, 86_400, 1000, 2000), Dialect.WAE) == ()
