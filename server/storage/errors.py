@@ -12,6 +12,10 @@ TIMEOUT_CODES = {159, 160}  # TIMEOUT_EXCEEDED, TOO_SLOW
 UNAVAILABLE_CODES = {209, 210, 202}
 LIMIT_CODES = {158, 241, 307, 396, 131, 306}  # TOO_MANY_ROWS, MEMORY_LIMIT, TOO_MANY_BYTES, ...
 READONLY_CODES = {164, 497}  # READONLY, ACCESS_DENIED
+#: An insert that failed with one of these may have been stored (on a shard, or before the
+#: answer was lost): TIMEOUT_EXCEEDED, SOCKET_TIMEOUT, NETWORK_ERROR, TABLE_IS_READ_ONLY (a
+#: replica lost Keeper), ALL_CONNECTION_TRIES_FAILED, UNKNOWN_STATUS_OF_INSERT, KEEPER_EXCEPTION.
+INSERT_OUTCOME_UNKNOWN_CODES = {159, 209, 210, 242, 279, 319, 999}
 
 _CODE = re.compile(r"Code:\s*(\d+)\.\s*(?:DB::Exception:\s*)?(.*)", re.S)
 _NOISE = re.compile(r"\s*\((?:version [^)]*|[A-Z_]+)\)\s*$")

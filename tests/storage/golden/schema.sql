@@ -54,35 +54,8 @@ CREATE TABLE IF NOT EXISTS usagehouse.points (
 ENGINE = MergeTree
 PARTITION BY toYYYYMM(timestamp)
 ORDER BY (account_id, dataset, index1, timestamp)
-TTL timestamp + INTERVAL 92 DAY
-SETTINGS min_bytes_for_wide_part = 268435456;
-
-CREATE TABLE IF NOT EXISTS usagehouse.idempotency_keys (
-    account_id String,
-    key String,
-    batch UInt64,
-    response String,
-    created DateTime('UTC')
-)
-ENGINE = ReplacingMergeTree(created)
-ORDER BY (account_id, key)
-TTL created + INTERVAL 1 DAY;
-
-CREATE TABLE IF NOT EXISTS usagehouse.usage_counters (
-    account_id LowCardinality(String),
-    meter LowCardinality(String),
-    customer String,
-    dimension String,
-    bucket DateTime('UTC'),
-    points UInt64,
-    total Float64,
-    batch UInt64,
-    INDEX batch_minmax batch TYPE minmax GRANULARITY 1
-)
-ENGINE = MergeTree
-PARTITION BY toYYYYMM(bucket)
-ORDER BY (account_id, meter, customer, bucket)
-TTL bucket + INTERVAL 730 DAY;
+TTL timestamp + INTERVAL 92 DAY DELETE WHERE dataset NOT IN ('#counters', '#idempotency'), timestamp + INTERVAL 730 DAY DELETE WHERE dataset = '#counters', toDateTime(intDiv(_batch, 1024000000)) + INTERVAL 1 DAY DELETE WHERE dataset = '#idempotency'
+SETTINGS min_bytes_for_wide_part = 268435456, non_replicated_deduplication_window = 1000;
 
 CREATE TABLE IF NOT EXISTS usagehouse.meter_starts (
     meter String,
