@@ -6,7 +6,6 @@ import time
 from collections.abc import AsyncIterator
 
 from aiohttp import web
-from aiohttp.compression_utils import HAS_BROTLI, HAS_ZSTD
 from prometheus_client import CollectorRegistry
 
 from .auth import Authenticator
@@ -14,7 +13,7 @@ from .billing import Pricing, load_pricing
 from .billing.counters import Counters
 from .billing.ledger import Ledger
 from .config import ConfigError, Settings
-from .errors import Handler, UnsupportedMediaType, error_middleware
+from .errors import Handler, error_middleware
 from .ingest import Ingestor
 from .ingest.idempotency import IdempotencyStore
 from .ingest.sampler import EquitableSampler, PassThrough, Sampler
@@ -23,7 +22,19 @@ from .metrics import Metrics
 from .sql.admission import QueryGate
 from .storage import Storage, open_storage
 from .web import billing, grafana, ops, query, write
-from .web.keys import AUTH, INGESTOR, LEDGER, METRICS, QUERY_GATE, SETTINGS, STORAGE, WRITER
+from .web.connections import handler_args
+from .web.keys import (
+    AUTH,
+    IN_FLIGHT,
+    INGESTOR,
+    LEDGER,
+    METRICS,
+    QUERY_GATE,
+    SETTINGS,
+    STORAGE,
+    WRITER,
+    InFlight,
+)
 
 
 def _routes(app: web.Application) -> None:
@@ -39,6 +50,7 @@ def _routes(app: web.Application) -> None:
         app.router.add_get(url, query.sql)
     invoices = "/v1/accounts/{account_id}/billing/invoices/{month}"
     app.router.add_get(invoices, billing.invoices)
+    app.router.add_get(invoices + "/", billing.unindexed_invoice)
     app.router.add_get(invoices + "/{customer}", billing.invoices)
     app.router.add_get("/grafana/json", grafana.health)
     app.router.add_get("/grafana/json/", grafana.health)
@@ -48,26 +60,6 @@ def _routes(app: web.Application) -> None:
     app.router.add_post("/grafana/json/variable", grafana.variable)
     app.router.add_post("/grafana/json/tag-keys", grafana.tag_keys)
     app.router.add_post("/grafana/json/tag-values", grafana.tag_values)
-
-
-# What aiohttp decodes; it would pass a body in any other encoding through as if it were plain.
-BODY_ENCODINGS = frozenset(
-    {"", "identity", "gzip", "deflate"}
-    | ({"zstd"} if HAS_ZSTD else set())
-    | ({"br"} if HAS_BROTLI else set())
-)
-
-
-@web.middleware
-async def encoding_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Refuse request bodies in a Content-Encoding we cannot decode, rather than misread them."""
-    encoding = request.headers.get("Content-Encoding", "").strip().lower()
-    if encoding not in BODY_ENCODINGS:
-        supported = ", ".join(sorted(BODY_ENCODINGS - {""}))
-        raise UnsupportedMediaType(
-            f"Content-Encoding {encoding[:40]!r} is not supported: send {supported}, or none"
-        )
-    return await handler(request)
 
 
 @web.middleware
@@ -85,6 +77,17 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
         request.app[METRICS].http_request_duration_seconds.labels(
             name, request.method, str(status)
         ).observe(time.perf_counter() - started)
+
+
+@web.middleware
+async def in_flight_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Count the requests being handled, so a shutdown can say what it waits for."""
+    in_flight = request.app[IN_FLIGHT]
+    in_flight.count += 1
+    try:
+        return await handler(request)
+    finally:
+        in_flight.count -= 1
 
 
 def make_sampler(settings: Settings) -> Sampler:
@@ -111,11 +114,15 @@ def create_app(
             "accepts any account without a token, so it only binds to loopback addresses"
         )
     app = web.Application(
-        middlewares=[metrics_middleware, error_middleware, encoding_middleware],
+        middlewares=[in_flight_middleware, metrics_middleware, error_middleware],
+        # Handlers read bodies with web.bodies.read_body, which checks first (and names the
+        # setting); this only backstops a plain request.read().
         client_max_size=settings.max_body_bytes,
+        handler_args=handler_args(settings),
     )
     app[SETTINGS] = settings
     app[AUTH] = auth
+    app[IN_FLIGHT] = InFlight()
     app[METRICS] = Metrics(registry or CollectorRegistry())
     app[QUERY_GATE] = QueryGate.from_settings(settings)
     if pricing is None and settings.pricing:

@@ -4,18 +4,18 @@ subcommands."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import logging
 import re
 import sys
 from collections.abc import Sequence
 
-from aiohttp import web
-
 from .config import CLUSTER_NAME, ConfigError, load_settings
 from .console import add_console_commands
 from .demo import add_demo_command
 from .errors import AppError
+from .serving import StartError
 from .storage import DEFAULT_DATABASE, schema
 
 
@@ -31,6 +31,7 @@ def tune_gc() -> None:
 
 def _serve(args: argparse.Namespace) -> int:
     from .app import create_app
+    from .serving import data_directory_lock, serve
 
     settings = load_settings(
         host=args.host, port=args.port, storage=args.storage, pricing=args.pricing
@@ -40,21 +41,8 @@ def _serve(args: argparse.Namespace) -> int:
     )
     app = create_app(settings)
     tune_gc()
-    mode = "local-dev mode (no tokens)" if not settings.tokens else "token auth"
-    print(
-        f"usagehouse listening on http://{settings.host}:{settings.port} "
-        f"(storage: {settings.storage}, {mode})",
-        flush=True,
-    )
-    # run_app handles SIGINT/SIGTERM: cleanup_ctx then flushes the write queue before exit.
-    web.run_app(
-        app,
-        host=settings.host,
-        port=settings.port,
-        print=None,
-        access_log=None,
-        shutdown_timeout=30,
-    )
+    with data_directory_lock(settings):
+        asyncio.run(serve(app, settings, sys.stdout, sys.stderr))
     return 0
 
 
@@ -123,5 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except AppError as e:  # e.g. the ClickHouse server in USAGEHOUSE_STORAGE is unreachable
         print(f"usagehouse: cannot start: {e.message}", file=sys.stderr)
+        return 1
+    except StartError as e:  # a port in use, a data directory in use
+        print(f"usagehouse: cannot start: {e}", file=sys.stderr)
         return 1
     return result

@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ENV_PREFIX = "USAGEHOUSE_"
+#: The account everything uses when none is named: the README's examples, `usagehouse demo`,
+#: `sql` and `bill`, Grafana in local-dev mode and the compose stack.
+DEFAULT_ACCOUNT = "demo"
 #: A USAGEHOUSE_STORAGE that starts with one of these is a ClickHouse server, else a directory.
 SERVER_SCHEMES = ("http://", "https://")
 #: What a ClickHouse cluster name (USAGEHOUSE_CLICKHOUSE_CLUSTER) may look like: it is spelled
@@ -42,10 +45,13 @@ class Settings:
     sampling: str = field(default="equitable", metadata=_choice("equitable", "off"))
     sample_index_budget: float = 100.0
     sample_total_budget: float = 20_000.0
+    unsampled_writes: str = field(default="allowed", metadata=_choice("allowed", "refused"))
     retention_days: int = 92
     pricing: str = ""
     billing_grace_hours: float = field(default=72.0, metadata={"min": 0})
     max_body_bytes: int = 64 * 1024 * 1024
+    http_header_timeout_s: float = 30.0
+    http_body_timeout_s: float = 60.0
     max_points_per_request: int = 100_000
     queue_max_points: int = 1_000_000
     queue_max_bytes: int = 512 * 1024 * 1024
@@ -56,13 +62,14 @@ class Settings:
     sql_max_rows_to_read: int = 2_000_000_000
     sql_max_result_rows: int = 1_000_000
     sql_max_result_bytes: int = 256 * 1024 * 1024
-    sql_max_memory_bytes: int = 4 * 1024**3
+    sql_max_memory_bytes: int = 1024**3
     sql_max_concurrent_per_account: int = 2
     sql_max_queued_per_account: int = field(default=8, metadata={"min": 0})
     sql_max_concurrent: int = 8
     query_connections: int = 4
     clickhouse_cluster: str = ""
     clickhouse_insert_quorum: int = field(default=0, metadata={"min": 0})
+    shutdown_timeout_s: float = 5.0
     log_level: str = field(default="info", metadata=_choice("debug", "info", "warning", "error"))
 
     def __post_init__(self) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import quote
 
+from .config import DEFAULT_ACCOUNT
 from .errors import SqlError
 from .storage import DEFAULT_DATABASE
 from .storage.schema import TABLE
@@ -28,7 +29,6 @@ URL_ENV = "USAGEHOUSE_URL"
 ACCOUNT_ENV = "USAGEHOUSE_ACCOUNT"
 TOKEN_ENV = "USAGEHOUSE_API_TOKEN"
 DEFAULT_URL = "http://127.0.0.1:8787"
-DEFAULT_ACCOUNT = "local"
 DEFAULT_TIMEOUT_S = 60.0
 HISTORY_FILE = ".usagehouse_history"  # in the home directory
 PROMPT = "usagehouse> "
@@ -135,11 +135,11 @@ def render_table(meta: Sequence[Mapping[str, str]], rows: Sequence[Mapping[str, 
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
-def format_reply(reply: Reply) -> str:
-    """What `usagehouse sql` prints for an answer: a table for JSON, otherwise the body as is
-    (the query asked for `FORMAT JSONEachRow` or `TabSeparated`)."""
+def format_reply(reply: Reply, raw: bool = False) -> str:
+    """What `usagehouse sql` prints for an answer: a table for JSON, unless `raw` (the statement
+    named its own FORMAT) or the body is not JSON; then the body as the server sent it."""
     text = reply.body.decode("utf-8", errors="replace")
-    if not reply.content_type.startswith("application/json"):
+    if raw or not reply.content_type.startswith("application/json"):
         return text
     try:
         document = json.loads(
@@ -227,15 +227,48 @@ def error_text(status: int, body: bytes) -> str:
 
 
 def run_statement(client: SqlClient, sql: str, out: TextIO, err: TextIO) -> int:
-    """Run one statement and print its answer; 0 on success, 1 on an error (printed)."""
+    """Run one statement and print its answer; 0 on success, 1 on an error (printed). A note on
+    `err` names the datasets it reads that hold no data (WAE answers with zero rows, or a zero
+    count, rather than an error)."""
+    from .sql.inspect import has_own_format
+
     try:
         reply = client.run(sql)
     except ConsoleError as e:
         print(f"error: {e}", file=err)
         return 1
-    out.write(format_reply(reply))
+    out.write(format_reply(reply, raw=has_own_format(sql)))
     out.flush()
+    if (note := empty_datasets_note(client, sql)) is not None:
+        print(note, file=err)
     return 0
+
+
+def empty_datasets_note(client: SqlClient, sql: str) -> str | None:
+    """Which datasets the statement reads hold no data, and which datasets do; None when all
+    it reads have data."""
+    from .sql.inspect import named_datasets
+
+    named = named_datasets(sql)
+    if not named:
+        return None
+    try:
+        listing = client.run("SHOW TABLES FORMAT JSONEachRow").body.decode()
+    except ConsoleError:
+        return None
+    have = [json.loads(line)["dataset"] for line in listing.splitlines() if line.strip()]
+    missing = [name for name in named if name not in have]
+    if not missing:
+        return None
+    if not have:
+        return (
+            f"note: account {client.account!r} has no data yet: write points first, or pass "
+            f"the account that has them (--account or ${ACCOUNT_ENV})"
+        )
+    return (
+        f"note: dataset {', '.join(missing)} has no data in account {client.account!r}; "
+        f"datasets with data: {', '.join(have)}"
+    )
 
 
 def read_statement(read_line: Callable[[str], str]) -> str | None:

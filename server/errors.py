@@ -10,6 +10,8 @@ import orjson
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from .config import env_name
+
 log = logging.getLogger(__name__)
 
 
@@ -43,6 +45,12 @@ class PayloadTooLarge(AppError):
 
 class UnsupportedMediaType(AppError):
     status, code = 415, "unsupported_media_type"
+
+
+class RequestTimeout(AppError):
+    """The request body did not arrive in time (USAGEHOUSE_HTTP_BODY_TIMEOUT_S)."""
+
+    status, code = 408, "request_timeout"
 
 
 class Unauthorized(AppError):
@@ -79,6 +87,15 @@ class QueryLimit(SqlError):
     """The query hit a row, byte or result-size limit."""
 
     code = "query_limit"
+
+
+class LimitExceeded(QueryLimit):
+    """ClickHouse stopped the query at a limit we set; `setting` is ClickHouse's name for it
+    (`max_result_rows`), so the SQL layer can say which of its settings that is."""
+
+    def __init__(self, message: str, setting: str) -> None:
+        super().__init__(message)
+        self.setting = setting
 
 
 class RetryLater(AppError):
@@ -175,13 +192,20 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return await handler(request)
     except AppError as e:
         headers = {"Retry-After": str(e.retry_after)} if isinstance(e, RetryLater) else None
-        return error_response(request, e.status, e.code, e.message, e.detail, headers)
+        response = error_response(request, e.status, e.code, e.message, e.detail, headers)
+        if not request.content.is_eof():
+            # Refused before its body was read (too large, too slow, queue full, no token): do
+            # not keep the connection for another request behind the rest of this body.
+            response.force_close()
+        return response
     except web.HTTPException as e:
         if e.status < 400:
             raise
         # aiohttp's 413 for a body over client_max_size gets our code for the same mistake.
         code = "payload_too_large" if e.status == 413 else e.reason.lower().replace(" ", "_")
         message = e.text if e.text and not e.text.startswith(f"{e.status}:") else e.reason
+        if e.status == 413:  # only client_max_size raises it
+            message = f"{message} (the limit is {env_name('max_body_bytes')})"
         headers = {k: v for k, v in e.headers.items() if k in ("Allow", "Retry-After")}
         return error_response(request, e.status, code, message, headers=headers)
     except web.RequestPayloadError as e:

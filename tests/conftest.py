@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 from blockbuster import BlockBuster, blockbuster_ctx
+from hypothesis import settings as hypothesis_settings
 from prometheus_client import CollectorRegistry
 
 from server.app import create_app
@@ -18,6 +19,13 @@ from server.storage import Storage
 from server.storage.clickhouse import ClickHouseStorage
 
 REMOTE_URL_ENV = "USAGEHOUSE_TEST_CLICKHOUSE_URL"
+
+# Property tests: `ci` (the default) is seeded, so every run tries the same examples and a
+# failure reproduces; `HYPOTHESIS_PROFILE=explore` draws fresh ones, ten times as many for tests
+# that leave the count to the profile, to look for new failures (each becomes a regression case).
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, max_examples=300)
+hypothesis_settings.register_profile("explore", derandomize=False, max_examples=3000)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(autouse=True)

@@ -165,7 +165,7 @@ async def test_invoice_is_exact_to_the_unit_while_sampling_thins_the_rows(billed
     assert inv["exact"] is True
 
 
-async def test_data_older_than_the_meter_is_estimated_with_an_interval(
+async def test_data_older_than_the_meter_is_estimated_unless_no_row_was_sampled(
     aiohttp_client, make_settings, tmp_path
 ):
     path = str(tmp_path / "early")
@@ -196,15 +196,17 @@ async def test_data_older_than_the_meter_is_estimated_with_an_interval(
         assert float(listed["lower"]) <= 3_000 <= float(listed["upper"])
         assert abs(float(listed["quantity"]) - 3_000) < 300
         assert inv["exact"] is False
-        # the light one was stored exactly: still an estimate, with a zero-width interval
+        # the light one was stored exactly (no row sampled): its rows are every point, exact
         beta = await invoice(client, REF_MONTH, "beta")
         export = beta["lines"][0]
-        assert export["source"] == "sampled estimate"
-        assert export["quantity"] == export["lower"] == export["upper"] == "4"
-        # new traffic for the same line is counted exactly and added to the estimate
+        assert (export["source"], export["exact"], beta["exact"]) == ("unsampled rows", True, True)
+        assert (export["quantity"], export["lower"], export["upper"]) == ("4", None, None)
+        # new traffic for the same line is counted exactly and added to the stored rows
         await write(client, points(moment, 6, "/api/export", 1.0, "beta"))
         beta = await invoice(client, REF_MONTH, "beta")
-        assert (beta["lines"][0]["quantity"], beta["lines"][0]["exact"]) == ("10", False)
+        export = beta["lines"][0]
+        assert (export["quantity"], export["exact"]) == ("10", True)
+        assert export["source"] == "exact counters and unsampled rows"
     finally:
         await client.close()
         await storage.close()
@@ -326,7 +328,10 @@ async def test_bad_requests(billed, path, status):
 async def test_billing_without_pricing_is_404(client):
     resp = await client.get(f"{INVOICES}/{REF_MONTH}")
     assert resp.status == 404
-    assert "USAGEHOUSE_PRICING" in (await resp.json())["error"]
+    assert (await resp.json())["error"] == (
+        "billing is not configured: start the server with --pricing <file> "
+        "(USAGEHOUSE_PRICING); the repository's pricing.example.toml is a ready example"
+    )
 
 
 async def test_invoices_need_a_read_token_for_the_account(

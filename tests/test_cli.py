@@ -28,11 +28,14 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def server(data: Path, *args: str) -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
+async def server(
+    data: Path, *args: str, env: dict[str, str] | None = None
+) -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
     """Run the server as a subprocess and wait until it answers /health."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("USAGEHOUSE_")}
-    env["USAGEHOUSE_SAMPLING"] = "off"  # exact row counts
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("USAGEHOUSE_")}
+    environment["USAGEHOUSE_SAMPLING"] = "off"  # exact row counts
+    environment.update(env or {})
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -43,7 +46,7 @@ async def server(data: Path, *args: str) -> AsyncIterator[tuple[str, asyncio.sub
         "--storage",
         str(data),
         *args,
-        env=env,
+        env=environment,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
@@ -143,3 +146,58 @@ async def test_unreachable_clickhouse_exits_with_a_one_line_reason():
     assert code == 1
     assert b"usagehouse: cannot start: cannot connect to ClickHouse server at 127.0.0.1:9" in err
     assert b"Traceback" not in err
+
+
+async def test_a_port_in_use_is_a_one_line_error(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, err = await serve_failing("--port", str(port), "--storage", str(tmp_path))
+    assert code == 1
+    assert err.decode() == (
+        f"usagehouse: cannot start: port {port} on 127.0.0.1 is in use (another usagehouse?): "
+        "stop that process, or pass --port (USAGEHOUSE_PORT) with a free port\n"
+    )
+
+
+async def test_a_second_server_on_the_same_data_directory_is_a_one_line_error(tmp_path):
+    data = tmp_path / "data"
+    async with server(data) as (_, first):
+        code, err = await serve_failing("--port", "0", "--storage", str(data))
+    assert code == 1
+    assert err.decode() == (
+        f"usagehouse: cannot start: another usagehouse server (pid {first.pid}) is using the "
+        f"data directory {data}: stop it, or pass --storage with another directory\n"
+    )
+
+
+async def test_listening_is_printed_once_the_port_is_bound(tmp_path):
+    async with server(tmp_path / "data") as (base, proc):
+        assert proc.stdout is not None
+        line = (await proc.stdout.readline()).decode()
+    assert line.startswith(f"usagehouse listening on {base} (storage: ")
+
+
+async def test_ctrl_c_with_an_upload_in_flight_says_what_it_waits_for_and_stops(tmp_path):
+    """An upload that never finishes holds the stop for USAGEHOUSE_SHUTDOWN_TIMEOUT_S at most."""
+    async with server(tmp_path / "data", env={"USAGEHOUSE_SHUTDOWN_TIMEOUT_S": "0.5"}) as (
+        base,
+        proc,
+    ):
+        host, port = base.removeprefix("http://").split(":")
+        _, writer = await asyncio.open_connection(host, int(port))
+        writer.write(f"POST {URL} HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n[".encode())
+        await writer.drain()
+        await asyncio.sleep(0.2)  # the server has the request (not a timing assertion)
+        proc.send_signal(signal.SIGINT)
+        assert await proc.wait() == 0
+        writer.close()
+        assert proc.stdout is not None
+        output = (await proc.stdout.read()).decode()
+    assert (
+        "usagehouse: stopping: waiting up to 0.5 s for 1 request in flight "
+        "(USAGEHOUSE_SHUTDOWN_TIMEOUT_S), then writing 0 queued points\n"
+    ) in output
+    assert output.endswith("usagehouse: stopped\n")
+    assert "Traceback" not in output

@@ -121,6 +121,31 @@ def test_dependencies_exist_and_wait_for_health(services: dict[str, dict[str, An
                 assert "healthcheck" in services[dependency], f"{dependency} has no healthcheck"
 
 
+def test_dashboards_and_metrics_do_not_wait_for_a_healthy_usagehouse(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    """Grafana and Prometheus start even when usagehouse is unhealthy: that is exactly when the
+    health dashboard is needed."""
+    for name in ("grafana", "prometheus"):
+        spec = (services[name].get("depends_on") or {}).get("usagehouse", {})
+        assert spec.get("condition", "service_started") == "service_started", name
+
+
+def test_built_images_are_rebuilt_on_up(services: dict[str, dict[str, Any]]) -> None:
+    """A service built from the repository rebuilds on `docker compose up`, so an update never
+    runs a stale usagehouse:local."""
+    built = [name for name, service in services.items() if "build" in service]
+    assert built
+    for name in built:
+        assert services[name].get("pull_policy") == "build", name
+
+
+def test_env_example_says_the_admin_password_is_set_once(dotenv: dict[str, str]) -> None:
+    text = (ROOT / ".env.example").read_text()
+    block = text[: text.index("GRAFANA_ADMIN_PASSWORD=")].rsplit("\n\n", 1)[-1]
+    assert "reset-admin-password" in block and "first" in block
+
+
 def test_storage_url_points_at_the_clickhouse_service(services: dict[str, dict[str, Any]]) -> None:
     clickhouse = environment(services["clickhouse"])
     url = parse_url(environment(services["usagehouse"])["USAGEHOUSE_STORAGE"])
@@ -149,8 +174,6 @@ def test_usagehouse_variables_are_real_settings(services: dict[str, dict[str, An
 
 def test_grafana_installs_the_three_plugins(services: dict[str, dict[str, Any]]) -> None:
     env = environment(services["grafana"])
-    assert env.get("GF_AUTH_ANONYMOUS_ENABLED") == "true"
-    assert env.get("GF_AUTH_ANONYMOUS_ORG_ROLE") == "Viewer"
     assert "GF_INSTALL_PLUGINS" not in env, "deprecated since Grafana 12.1: use PREINSTALL_SYNC"
     listed = {
         entry.strip().split("@")[0]
@@ -159,8 +182,58 @@ def test_grafana_installs_the_three_plugins(services: dict[str, dict[str, Any]])
         if entry.strip()
     }
     assert PLUGINS <= listed
+
+
+def test_grafana_plugins_are_pinned_and_documented(services: dict[str, dict[str, Any]]) -> None:
+    """Each plugin is installed as id@version (GF_PLUGINS_PREINSTALL_SYNC), never auto-updated,
+    and the README names the versions the stack runs."""
+    env = environment(services["grafana"])
+    entries = [e.strip() for e in env["GF_PLUGINS_PREINSTALL_SYNC"].split(",") if e.strip()]
+    readme = (ROOT / "README.md").read_text()
+    for entry in entries:
+        plugin, _, version = entry.partition("@")
+        assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"{entry}: pin it as {plugin}@x.y.z"
+        assert f"`{plugin}` {version}" in readme, f"README: name `{plugin}` {version}"
+    assert env.get("GF_PLUGINS_PREINSTALL_AUTO_UPDATE") == "false"
     mounts = {v.split(":")[1] for v in services["grafana"]["volumes"] if v.startswith("./")}
     assert {"/etc/grafana/provisioning", "/var/lib/grafana/dashboards"} <= mounts
+
+
+def test_the_stack_is_closed_unless_opened_in_env(
+    services: dict[str, dict[str, Any]], dotenv: dict[str, str]
+) -> None:
+    """Every published port binds to 127.0.0.1 unless UH_PUBLISH_ADDRESS says otherwise, and
+    Grafana lets nobody in anonymously unless GRAFANA_ANONYMOUS_VIEWERS=true."""
+    published = [(name, port) for name, s in services.items() for port in s.get("ports", [])]
+    assert {name for name, _ in published} >= {"usagehouse", "grafana", "prometheus"}
+    for name, port in published:
+        host = interpolate(port).rsplit(":", 2)[0]
+        assert host == "127.0.0.1", f"{name} publishes {port} beyond this machine"
+        if name != "clickhouse":  # ClickHouse stays on loopback whatever .env says
+            assert interpolate(port, {"UH_PUBLISH_ADDRESS": "0.0.0.0"}).startswith("0.0.0.0:")
+    assert dotenv["UH_PUBLISH_ADDRESS"] == "127.0.0.1"
+    grafana = services["grafana"]["environment"]
+    assert interpolate(grafana["GF_AUTH_ANONYMOUS_ENABLED"]) == "false"
+    opened = {"GRAFANA_ANONYMOUS_VIEWERS": "true"}
+    assert interpolate(grafana["GF_AUTH_ANONYMOUS_ENABLED"], opened) == "true"
+    assert interpolate(grafana["GF_AUTH_ANONYMOUS_ORG_ROLE"]) == "Viewer"
+
+
+def test_metrics_need_the_token_prometheus_sends(
+    compose: dict[str, Any], services: dict[str, dict[str, Any]], dotenv: dict[str, str]
+) -> None:
+    """/metrics lists every tenant's datasets: compose sets USAGEHOUSE_METRICS_TOKEN and hands
+    the same value to Prometheus as the credentials file its scrape config reads."""
+    config = yaml.safe_load((ROOT / "prometheus" / "prometheus.yml").read_text())
+    job = next(j for j in config["scrape_configs"] if j["job_name"] == "usagehouse")
+    path = job["authorization"]["credentials_file"]
+    [mount] = [c for c in services["prometheus"]["configs"] if c["target"] == path]
+    content = compose["configs"][mount["source"]]["content"]
+    raw = services["usagehouse"]["environment"]["USAGEHOUSE_METRICS_TOKEN"]
+    for env in ({}, dotenv, {"UH_METRICS_TOKEN": "s3cret"}):
+        token = interpolate(raw, env)
+        assert token and interpolate(content, env) == token
+        assert load_settings({"USAGEHOUSE_METRICS_TOKEN": token}).metrics_token == token
 
 
 def bind_mounts(service: dict[str, Any]) -> dict[str, tuple[str, str]]:

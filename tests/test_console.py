@@ -159,10 +159,10 @@ def test_translate_without_format_prints_plain_sql(capsys):
 
 
 def test_translate_rejection_is_an_error_on_stderr(capsys):
-    assert usagehouse("translate", "SELECT * FROM system.tables") == 1
+    assert usagehouse("translate", "SELECT * FROM system.parts") == 1
     out, err = capsys.readouterr()
     assert out == ""
-    assert err.startswith("error: table system.tables is not allowed")
+    assert err.startswith("error: table system.parts is not allowed")
     assert err.count("\n") == 1
 
 
@@ -262,7 +262,32 @@ def test_bill_prints_the_month_as_csv_and_json(base_url, capsys):
 
 def test_sql_sees_only_its_own_account(base_url, capsys):
     assert usagehouse("sql", BY_CUSTOMER, "--url", base_url, "--account", "acct_b") == 0
-    assert capsys.readouterr().out.endswith("(0 rows)\n")
+    out, err = capsys.readouterr()
+    assert out.endswith("(0 rows)\n")
+    assert err == (
+        "note: account 'acct_b' has no data yet: write points first, or pass the account that "
+        "has them (--account or $USAGEHOUSE_ACCOUNT)\n"
+    )
+
+
+def test_a_dataset_without_data_is_named_with_the_datasets_that_have_some(base_url, capsys):
+    """WAE's answer stays (zero rows, or a zero count); the note goes to stderr."""
+    args = ("--url", base_url, "--account", ACCOUNT)
+    assert usagehouse("sql", "SELECT count() AS n FROM usgae", *args) == 0
+    out, err = capsys.readouterr()
+    assert out.endswith(" 0\n(1 row)\n")
+    assert (
+        err
+        == f"note: dataset usgae has no data in account '{ACCOUNT}'; datasets with data: usage\n"
+    )
+    assert usagehouse("sql", "SELECT count() AS n FROM usage", *args) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_sql_with_format_json_prints_the_raw_body_too(base_url, capsys):
+    assert usagehouse("sql", "SELECT 1 AS one FORMAT JSON;", "--url", base_url) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["data"] == [{"one": 1}] and body["rows"] == 1
 
 
 def test_sql_with_its_own_format_prints_the_raw_body(base_url, capsys):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import re
 
 import pytest
 from aiohttp import web
@@ -77,7 +78,7 @@ SQL = "/client/v4/accounts/acct_a/analytics_engine/sql"
 
 @pytest.mark.parametrize(
     ("method", "path", "body"),
-    [("POST", SQL, b"SELECT * FROM system.tables"), ("GET", SQL + "?query=DROP%20TABLE%20x", b"")],
+    [("POST", SQL, b"SELECT * FROM system.parts"), ("GET", SQL + "?query=DROP%20TABLE%20x", b"")],
 )
 async def test_sql_errors_are_one_line_plain_text_422(client, method, path, body):
     resp = await client.request(method, path, data=body)
@@ -92,7 +93,7 @@ async def test_sql_errors_are_one_line_plain_text_422(client, method, path, body
     [
         ("/grafana/json/query", {"targets": "nope"}),
         ("/grafana/json/query", {"range": {"from": "x", "to": "y"}, "targets": []}),
-        ("/grafana/json/variable", {"payload": {"target": "SELECT * FROM system.tables"}}),
+        ("/grafana/json/variable", {"payload": {"target": "SELECT * FROM system.parts"}}),
         ("/grafana/json/tag-values", {"key": "account_id"}),
         ("/grafana/json/metric-payload-options", []),
     ],
@@ -116,6 +117,39 @@ async def test_every_route_is_in_the_openapi_document(client):
         if route.method == "HEAD" or path.endswith("/"):
             continue
         assert route.method.lower() in spec["paths"].get(path, {}), (route.method, path)
+
+
+async def test_every_path_parameter_is_declared_in_the_openapi_document(client):
+    """schemathesis refused the invoices operations while `{month}` was undeclared."""
+    spec = await (await client.get("/openapi.json")).json()
+    for path, operations in spec["paths"].items():
+        in_path = set(re.findall(r"{(\w+)}", path))
+        for method, operation in operations.items():
+            declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+            assert declared == in_path, (method, path)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        ("POST", SQL, b"", 400),  # no SQL at all
+        ("GET", SQL + "?query=SELECT%201&output_format_json_quote_64bit_integers=2", b"", 400),
+        ("POST", "/grafana/json/query", b"[]", 400),
+        ("POST", "/grafana/json/variable", b"{}", 400),
+        ("GET", "/v1/accounts/acct_a/billing/invoices/2026-01", b"", 404),
+    ],
+)
+async def test_statuses_schemathesis_found_undocumented_are_declared(
+    client, method, path, body, status
+):
+    resp = await client.request(method, path, data=body)
+    assert resp.status == status
+    spec = await (await client.get("/openapi.json")).json()
+    template = next(
+        p for p in spec["paths"] if re.fullmatch(re.sub(r"{\w+}", "[^/]+", p), path.split("?")[0])
+    )
+    responses = spec["paths"][template][method.lower()]["responses"]
+    assert resp.content_type in responses[str(status)]["content"]
 
 
 @pytest.mark.parametrize("path", [WRITE, SQL, "/grafana/json/query"])
@@ -162,3 +196,37 @@ async def test_a_client_hanging_up_mid_body_is_not_logged_as_a_server_error(
     finally:
         await runner.cleanup()
     assert "unhandled error" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("settings", "body", "names"),
+    [
+        (
+            {"max_points_per_request": 2},
+            b"[{}, {}, {}]",
+            "the limit is 2 (USAGEHOUSE_MAX_POINTS_PER_REQUEST)",
+        ),
+        (
+            {"max_body_bytes": 1024},
+            b"[" + b"{}," * 1000 + b"{}]",
+            "(USAGEHOUSE_MAX_BODY_BYTES)",
+        ),
+    ],
+)
+async def test_a_413_names_its_setting(
+    aiohttp_client, make_settings, storage, settings, body, names
+):
+    client = await aiohttp_client(create_app(make_settings(**settings), storage=storage))
+    resp = await client.post(WRITE, data=body, headers={"Content-Type": "application/json"})
+    assert resp.status == 413
+    assert names in (await resp.json())["error"]
+
+
+async def test_a_point_past_retention_names_the_window_and_its_setting(client):
+    resp = await client.post(WRITE, json=[{}, {"timestamp": "2000-01-01T00:00:00Z"}])
+    assert resp.status == 400
+    error = (await resp.json())["error"]
+    assert error.startswith(
+        "point 1: timestamp 2000-01-01T00:00:00Z is older than the retention window of 92 days "
+        "(USAGEHOUSE_RETENTION_DAYS): the oldest accepted now is "
+    )

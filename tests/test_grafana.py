@@ -17,7 +17,7 @@ import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
 from server.app import create_app
-from server.config import load_settings
+from server.config import DEFAULT_ACCOUNT, load_settings
 from server.grafana.frames import Column, Table, series_frame
 from server.sql.macros import MacroContext, expand
 from server.storage import InsertBatch, schema
@@ -611,7 +611,7 @@ async def test_tag_values_by_events_in_range_narrowed_by_other_filters(gclient):
         ("/query", query_body([builder(groupBy="index1", topN="1; DROP")]), 400, "topN"),
         ("/query", query_body([{"refId": "A", "target": "system.tables"}]), 400, "dataset"),
         ("/query", query_body([builder("Anno")]), 400, "annotation"),
-        ("/query", query_body([code("SELECT * FROM system.tables")]), 422, "system.tables"),
+        ("/query", query_body([code("SELECT * FROM system.parts")]), 422, "system.parts"),
         ("/query", query_body([code("SELECT 1; SELECT 2")]), 422, "multiple statements"),
         ("/query", query_body([code("SELECT nope(")]), 422, ""),
         ("/query", query_body([code("SELECT $__nope")]), 422, "unknown macro $__nope"),
@@ -657,6 +657,18 @@ async def test_bad_requests_are_4xx_with_a_message(gclient, path, body, status, 
     assert got["status"] == status
 
 
+@pytest.mark.parametrize("payload", [{}, None, ""])
+async def test_code_mode_without_a_payload_is_an_error_not_a_builder_query(gclient, payload):
+    """simPod sends `{}` when a code payload does not parse after variable interpolation; the
+    target name is a dataset, but a builder query on it would draw the wrong data."""
+    target = {"refId": "A", "editorMode": "code", "target": "api", "payload": payload}
+    resp = await gclient.post(BASE + "/query", json=query_body([target]), headers=A)
+    assert resp.status == 400
+    assert "arrived without a payload" in (await resp.json())["message"]
+    builder_target = {**target, "editorMode": "builder"}  # a builder query may have none
+    assert len(await post(gclient, "/query", query_body([builder_target]))) == 1
+
+
 async def test_account_b_never_sees_account_a(gclient):
     assert [m["value"] for m in await post(gclient, "/metrics", {}, B)] == ["api"]
     [frame] = await frames(gclient, builder(groupBy="index1"), headers=B)
@@ -698,7 +710,7 @@ async def test_local_dev_account_from_header_parameter_or_default(
 ):
     app = create_app(make_settings(), storage=loaded_storage)
     client = await aiohttp_client(app)
-    await write(client, "-", "local", "mine", [point("me", "/l", 1, T0)])
+    await write(client, "-", DEFAULT_ACCOUNT, "mine", [point("me", "/l", 1, T0)])
     assert [m["value"] for m in await post(client, "/metrics", {}, {})] == ["mine"]
     header = {"X-Usagehouse-Account": "acct_a"}
     assert [m["value"] for m in await post(client, "/metrics", {}, header)] == ["api", "secret_a"]

@@ -139,7 +139,7 @@ async def test_curl_form_encoded_body_is_plain_sql(loaded):
 @pytest.mark.parametrize(
     "text",
     [
-        "SELECT * FROM system.tables",
+        "SELECT * FROM system.parts",
         "SELECT 1; SELECT 2",
         "INSERT INTO usage_indexed_by_customer_id VALUES (1)",
         "SELECT * FROM url('http://127.0.0.1:9/x', CSV)",
@@ -168,6 +168,15 @@ async def test_rejected_sql_is_422_one_line_plain_text(loaded, text):
         ("SELECT -- nothing", "SELECT needs at least one expression"),
         ("SELECT 1e400", "invalid number 1e400"),
         ("SELECT now() - INTERVAL 'x' DAY", "needs a whole number"),
+        (
+            "SELECT count() FROM my-dataset",
+            'dataset names with "-" go in double quotes: FROM "my-dataset" (double quotes are',
+        ),
+        (
+            'SELECT count() FROM usage_indexed_by_customer_id WHERE blob1 = "/api"',
+            '"/api" is a quoted name, and no column has it: write strings in single quotes, '
+            "'/api' (double quotes are for names)",
+        ),
     ],
 )
 async def test_sql_errors_name_the_mistake_not_the_translated_statement(loaded, text, reason):
@@ -219,7 +228,7 @@ async def test_accounts_never_see_each_other(loaded):
 
 async def test_query_metrics_by_outcome(loaded, registry):
     await sql(loaded, "SELECT 1")
-    await sql(loaded, "SELECT * FROM system.tables")
+    await sql(loaded, "SELECT * FROM system.parts")
     get = registry.get_sample_value
     assert get("usagehouse_sql_query_duration_seconds_count", {"outcome": "ok"}) == 1
     assert get("usagehouse_sql_query_duration_seconds_count", {"outcome": "sql_rejected"}) == 1

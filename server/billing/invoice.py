@@ -30,7 +30,11 @@ MINOR_UNITS = {
     **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
 }
 DEFAULT_MINOR_UNITS = 2
-SOURCES = {True: "exact counters", False: "sampled estimate"}
+#: Where a line's quantity comes from: the pre-sampling counters; stored rows of which none was
+#: sampled (points ingested before the meter existed); or an estimate from sampled rows.
+EXACT_COUNTERS = "exact counters"
+UNSAMPLED_ROWS = "unsampled rows"
+SAMPLED_ESTIMATE = "sampled estimate"
 MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 
 
@@ -38,8 +42,9 @@ MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 class Usage:
     """A customer's monthly quantity of one meter and dimension value (from storage).
 
-    `exact` is True when it comes from the pre-sampling counters; otherwise it is a
-    sample-weighted estimate and `lower`/`upper` bound its 95% interval.
+    `exact` is True when it comes from the pre-sampling counters (or from stored rows none of
+    which was sampled: `source` says which); otherwise it is a sample-weighted estimate and
+    `lower`/`upper` bound its 95% interval.
     """
 
     meter: str
@@ -48,6 +53,12 @@ class Usage:
     exact: bool
     lower: Decimal | None = None
     upper: Decimal | None = None
+    source: str = ""  # default: EXACT_COUNTERS when exact, else SAMPLED_ESTIMATE
+
+    @property
+    def origin(self) -> str:
+        """`source`, or the default for exact and estimated usage."""
+        return self.source or (EXACT_COUNTERS if self.exact else SAMPLED_ESTIMATE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +199,8 @@ def _add(a: Usage, b: Usage) -> Usage:
     upper = _plus(a.quantity if a.exact else a.upper, b.quantity if b.exact else b.upper)
     if exact:
         lower = upper = None
-    return Usage(a.meter, a.dimension, a.quantity + b.quantity, exact, lower, upper)
+    source = " and ".join(sorted({a.origin, b.origin})) if exact else SAMPLED_ESTIMATE
+    return Usage(a.meter, a.dimension, a.quantity + b.quantity, exact, lower, upper, source)
 
 
 def _plus(a: Decimal | None, b: Decimal | None) -> Decimal | None:
@@ -230,7 +242,7 @@ def _meter_lines(
                 exact=row.exact,
                 lower=None if row.exact else row.lower,
                 upper=None if row.exact else row.upper,
-                source=SOURCES[row.exact],
+                source=row.origin,
             )
         )
     return sorted(lines, key=lambda line: line.dimension or "")

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from ..storage import Storage, new_batch_id, schema, sql_string
-from .invoice import DailyUsage, Invoice, Usage, compute_invoice, month_bounds
+from .invoice import UNSAMPLED_ROWS, DailyUsage, Invoice, Usage, compute_invoice, month_bounds
 from .pricing import Meter, Pricing
 
 Z95 = 1.959963984540054
@@ -83,7 +83,8 @@ class Ledger:
                 await self._estimated(
                     account_id, meter, starts[meter.name], window, customer, quantities, daily
                 )
-        customers = sorted({c for _, c, _ in quantities} | ({customer} if customer else set()))
+        wanted = set() if customer is None else {customer}  # "" is a customer: no index1
+        customers = sorted({c for _, c, _ in quantities} | wanted)
         result = []
         for name in customers:
             usage = [u for (_, c, _), parts in quantities.items() if c == name for u in parts]
@@ -151,18 +152,26 @@ class Ledger:
         rows = await self._rows(
             f"SELECT index1 AS customer, {dimension} AS dimension, "
             f"toString(toDate(timestamp, {sql_string(self._pricing.timezone)})) AS day, "
-            f"sum({w} * {y}) AS q, sum({w} * ({w} - 1) * {y} * {y}) AS v, count() AS n "
+            f"sum({w} * {y}) AS q, sum({w} * ({w} - 1) * {y} * {y}) AS v, count() AS n, "
+            "max(_sample_interval) AS most "
             f"FROM {self._db}.{schema.TABLE} WHERE {where} GROUP BY customer, dimension, day"
         )
-        totals: dict[tuple[str, str | None], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+        totals: dict[tuple[str, str | None], list[float]] = defaultdict(
+            lambda: [0.0, 0.0, 0.0, 1.0]
+        )
         for r in rows:
             dim = r["dimension"] if meter.dimension else None
             acc = totals[(r["customer"], dim)]
             acc[0] += float(r["q"])
             acc[1] += float(r["v"])
             acc[2] += float(r["n"])
+            acc[3] = max(acc[3], float(r["most"]))
             daily[(meter.name, r["customer"], dim, r["day"])] += _dec(r["q"])
-        for (name, dim), (q, v, n) in totals.items():
+        for (name, dim), (q, v, n, most) in totals.items():
+            if most == 1:  # no row of this line was sampled: the rows are every point
+                exact = Usage(meter.name, dim, _dec(q), exact=True, source=UNSAMPLED_ROWS)
+                quantities[(meter.name, name, dim)].append(exact)
+                continue
             half = Z95 * math.sqrt(v)
             lower = q - half
             if meter.double_column is None:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
+from ..console import ACCOUNT_ENV, URL_ENV
 from .options import TOKEN_ENV, DemoError, DemoOptions
 from .run import run_demo
 
@@ -59,8 +60,8 @@ class ProgressBar:
 
 # The CLI's flags: (option field, type, help); defaults come from DemoOptions.
 FLAGS: tuple[tuple[str, type, str], ...] = (
-    ("url", str, "server base URL"),
-    ("account", str, "account id to write to"),
+    ("url", str, f"server base URL (${URL_ENV})"),
+    ("account", str, f"account id to write to (${ACCOUNT_ENV})"),
     ("token", str, f"write token, sent as Bearer (default ${TOKEN_ENV}; none in local-dev mode)"),
     ("dataset", str, "dataset to write to"),
     ("customers", int, "number of customers"),
@@ -83,7 +84,12 @@ def add_demo_command(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
         description="Backfill realistic API usage for many customers (Pareto volume, diurnal "
         "pattern, errors, latencies), then optionally keep sending live traffic.",
     )
-    defaults = DemoOptions(token=os.environ.get(TOKEN_ENV, ""))
+    plain = DemoOptions()
+    defaults = DemoOptions(
+        url=os.environ.get(URL_ENV) or plain.url,
+        account=os.environ.get(ACCOUNT_ENV) or plain.account,
+        token=os.environ.get(TOKEN_ENV, ""),
+    )
     for name, kind, text in FLAGS:
         default = getattr(defaults, name)
         shown = "" if name == "token" else f" (default {default})"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..config import DEFAULT_ACCOUNT
+
 TOKEN_ENV = "USAGEHOUSE_DEMO_TOKEN"
 DEFAULT_DATASET = "usage_indexed_by_customer_id"
 EDGE_MARGIN_MS = 3_600_000  # stay an hour inside the old edge of the window
@@ -18,7 +20,7 @@ class DemoOptions:
     """What `usagehouse demo` writes and where; defaults match the CLI's."""
 
     url: str = "http://127.0.0.1:8787"
-    account: str = "demo"
+    account: str = DEFAULT_ACCOUNT
     token: str = ""
     dataset: str = DEFAULT_DATASET
     customers: int = 50

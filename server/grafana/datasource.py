@@ -24,6 +24,15 @@ Runner = Callable[[str], Awaitable[Table]]
 #: A target whose metric text reads like SQL runs as code, as `{"sql": ...}` does.
 _LOOKS_LIKE_SQL: Final = re.compile(r"^\s*(SELECT|WITH|SHOW)\s", re.IGNORECASE)
 ANNOTATION_REF_ID: Final = "Anno"
+CODE_MODE: Final = "code"
+#: The plugin sends `{}` when a code-mode payload is not valid JSON after Grafana replaced its
+#: variables (reference/grafana.md 1.4); running the metric as a builder query instead would
+#: draw the wrong data with no error.
+EMPTY_CODE_PAYLOAD: Final = (
+    "this code-mode query arrived without a payload: the JSON datasource sends {} when the "
+    "payload is not valid JSON after Grafana replaced its variables (a quote or backslash in a "
+    "value?). Write string variables as decodeURLComponent('${name:percentencode}')"
+)
 MAX_TAG_VALUES: Final = 1000
 
 
@@ -122,6 +131,8 @@ class JsonDatasource:
             return [frames.auto_frame(table, target.ref_id, as_table=as_table)]
         if annotation:
             raise BadRequest('annotation queries are SQL: set the payload to {"sql": "SELECT ..."}')
+        if target.editor_mode == CODE_MODE and not target.payload:
+            raise BadRequest(EMPTY_CODE_PAYLOAD)
         query = builder.build(target.target, target.payload, window, adhoc)
         table = await self._run(query.sql)
         step = window.bucket_s

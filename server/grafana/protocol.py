@@ -53,6 +53,8 @@ class Target:
     ref_id: str
     target: str
     payload: Json
+    #: The query editor's mode as the plugin sends it ("code", "builder", or "" when absent).
+    editor_mode: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,8 +203,9 @@ def query_request(body: Json) -> QueryRequest:
         if not name and not body_payload:
             continue
         ref_id = field(item, "refId", str, "A")
-        assert isinstance(name, str) and isinstance(ref_id, str)
-        targets.append(Target(ref_id, name, body_payload))
+        mode = field(item, "editorMode", str, "")
+        assert isinstance(name, str) and isinstance(ref_id, str) and isinstance(mode, str)
+        targets.append(Target(ref_id, name, body_payload, mode))
     if len(targets) > MAX_TARGETS:
         raise BadRequest(f"at most {MAX_TARGETS} targets per request")
     return QueryRequest(window(body, required=True), tuple(targets), filters(body))

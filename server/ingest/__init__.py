@@ -1,17 +1,20 @@
 """The write path: parse -> validate (WAE limits) -> sample -> group-commit writer.
 
-`Ingestor.write` is what the HTTP handler calls; it knows nothing about aiohttp.
+`Ingestor.admit` and `Ingestor.write` are what the HTTP handler calls; they know nothing about
+aiohttp. Bodies over `pieces.PIECE_BYTES` are parsed and validated in a thread.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
 from collections.abc import Callable
 
 from ..billing.counters import Counters
-from ..errors import PayloadTooLarge
+from ..errors import InvalidDataPoint
 from ..metrics import Metrics
+from . import pieces
 from . import points as pts
 from .commit import Pending, Record, month_of, months_of
 from .idempotency import IdempotencyStore, check_key, fingerprint
@@ -45,6 +48,14 @@ class Ingestor:
         self._max_points = max_points_per_request
         self._clock = clock
 
+    def admit(self, account_id: str, dataset: str, nbytes: int = 0) -> None:
+        """The checks that need no body: names, and room in the write queue for `nbytes` more
+        of this account's. The HTTP layer calls this before it reads the body (with the
+        declared length), so a full queue costs a refused client nothing."""
+        pts.check_account(account_id)
+        pts.check_dataset(dataset)
+        self._writer.admit(account_id, 0, nbytes)
+
     async def write(
         self,
         account_id: str,
@@ -52,12 +63,13 @@ class Ingestor:
         body: bytes,
         content_type: str,
         idempotency_key: str | None = None,
+        sampled: bool = True,
     ) -> Response:
-        """Validate, sample and commit one request; returns `{"ok", "accepted", "stored"}`."""
-        pts.check_account(account_id)
-        pts.check_dataset(dataset)
+        """Validate, sample (unless not `sampled`: an import) and commit one request; returns
+        `{"ok", "accepted", "stored"}`."""
+        self.admit(account_id, dataset)
         if idempotency_key is None:
-            return await self._write(account_id, dataset, body, content_type)
+            return await self._write(account_id, dataset, body, content_type, sampled=sampled)
         check_key(idempotency_key)
         print_ = fingerprint(dataset, content_type, body)
         claim = await self._idempotency.claim(account_id, idempotency_key, print_)
@@ -66,7 +78,13 @@ class Ingestor:
         key = (idempotency_key, print_)
         try:
             response = await self._write(
-                account_id, dataset, body, content_type, key, claim.committed_months
+                account_id,
+                dataset,
+                body,
+                content_type,
+                key,
+                claim.committed_months,
+                sampled=sampled,
             )
         except BaseException as e:
             self._idempotency.finish(account_id, idempotency_key, None, e)
@@ -82,20 +100,15 @@ class Ingestor:
         content_type: str,
         key: tuple[str, str] | None = None,
         committed_months: frozenset[int] = frozenset(),
+        *,
+        sampled: bool = True,
     ) -> Response:
-        items = pts.parse_body(body, content_type)
-        if len(items) > self._max_points:
-            raise PayloadTooLarge(
-                f"{len(items)} points in one request; the limit is {self._max_points}",
-                limit=self._max_points,
-            )
         now = self._clock()
-        try:
-            points = pts.validate(items, int(now), self._retention_days)
-        except Exception:
-            label = self._metrics.dataset_label(dataset)
-            self._metrics.ingest_points_rejected_total.labels(label).inc(len(items))
-            raise
+        label = self._metrics.dataset_label(dataset)
+        if len(body) > pieces.PIECE_BYTES:
+            points = await asyncio.to_thread(self._points, body, content_type, now, label)
+        else:
+            points = self._points(body, content_type, now, label)
         accepted = len(points)
         response: Response = {"ok": True, "accepted": accepted, "stored": 0}
         record = None
@@ -105,7 +118,7 @@ class Ingestor:
                 # An earlier attempt committed these months (points, counters, record) before
                 # it was interrupted: write only the rest.
                 points = _without_months(points, committed_months)
-        pending = self._sampled(account_id, dataset, points, now)
+        pending = self._sampled(account_id, dataset, points, now, sampled)
         if self._counters is not None:
             pending.counters = self._counters.rows(
                 dataset, points.timestamps, points.indexes, points.blobs, points.doubles, now
@@ -114,16 +127,34 @@ class Ingestor:
         pending.nbytes = len(body)
         response["stored"] = len(pending)
         await self._writer.write(pending)
-        label = self._metrics.dataset_label(dataset)
         self._metrics.ingest_points_accepted_total.labels(label).inc(accepted)
         self._metrics.ingest_points_stored_total.labels(label).inc(len(pending))
         tally = Counter(pending.sample_intervals).items()
         self._metrics.sample_interval.add(label, tally)
         return response
 
-    def _sampled(self, account_id: str, dataset: str, points: pts.Points, now: float) -> Pending:
-        """The rows to store: all of them, or the sampler's picks with their intervals."""
-        intervals = self._sampler.sample(account_id, dataset, points.indexes, now)
+    def _points(self, body: bytes, content_type: str, now: float, label: str) -> pts.Points:
+        """Parse and validate a piece at a time, so memory holds only valid points; pure, so
+        large bodies run it in a thread."""
+        points = pts.Points([], [], [], [])
+        for items in pts.read_pieces(body, content_type, self._max_points):
+            try:
+                points.extend(pts.validate(items, int(now), self._retention_days, len(points)))
+            except InvalidDataPoint:
+                # a large body refused early counts the points read up to the bad one
+                rejected = len(points) + len(items)
+                self._metrics.ingest_points_rejected_total.labels(label).inc(rejected)
+                raise
+        return points
+
+    def _sampled(
+        self, account_id: str, dataset: str, points: pts.Points, now: float, sampled: bool
+    ) -> Pending:
+        """The rows to store: all of them, or the sampler's picks with their intervals. An
+        import (not `sampled`) skips the sampler: it is not thinned and uses no index's share."""
+        intervals = (
+            self._sampler.sample(account_id, dataset, points.indexes, now) if sampled else None
+        )
         if intervals is None:
             return Pending(
                 account_id,

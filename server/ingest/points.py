@@ -7,12 +7,14 @@ the error names its position. The result is columnar, ready for the writer.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import orjson
 
-from ..errors import BadRequest, InvalidDataPoint
+from ..errors import BadRequest, InvalidDataPoint, PayloadTooLarge
+from . import pieces
 
 # WAE limits (workerd analytics-engine-impl.h); messages copied verbatim, stray ")" included.
 LIMITS = {"indexes": 1, "index_bytes": 96, "blobs": 20, "blob_bytes": 16_000, "doubles": 20}
@@ -44,6 +46,12 @@ class Points:
     def __len__(self) -> int:
         return len(self.timestamps)
 
+    def extend(self, other: Points) -> None:
+        self.timestamps.extend(other.timestamps)
+        self.indexes.extend(other.indexes)
+        self.blobs.extend(other.blobs)
+        self.doubles.extend(other.doubles)
+
 
 def check_dataset(name: str) -> None:
     if not DATASET_NAME.fullmatch(name):
@@ -58,34 +66,64 @@ def check_account(account_id: str) -> None:
         raise BadRequest(f"invalid account id {account_id[:80]!r}")
 
 
-def parse_body(body: bytes, content_type: str) -> list[object]:
+def parse_body(body: bytes, content_type: str, max_points: int | None = None) -> list[object]:
     """JSON object, JSON array or NDJSON -> a list of raw points."""
+    return [item for piece in read_pieces(body, content_type, max_points) for item in piece]
+
+
+def read_pieces(
+    body: bytes, content_type: str, max_points: int | None = None
+) -> Iterator[list[object]]:
+    """The raw points of a body, in lists a piece long (one list unless the body is large).
+    Past `max_points` it raises PayloadTooLarge before parsing further."""
     if not body.strip():
         raise BadRequest("empty body: send a data point object, a JSON array or NDJSON")
+    seen = 0
+    for piece in _split(body, content_type):
+        seen += len(piece)
+        if max_points is not None and seen > max_points:
+            raise PayloadTooLarge(
+                f"more than {max_points} points in one request; the limit is {max_points} "
+                "(USAGEHOUSE_MAX_POINTS_PER_REQUEST)",
+                limit=max_points,
+            )
+        yield piece
+
+
+def _split(body: bytes, content_type: str) -> Iterator[list[object]]:
     if content_type in NDJSON_TYPES:
-        items = []
-        for number, line in enumerate(body.splitlines(), 1):
-            if line.strip():
-                try:
-                    items.append(orjson.loads(line))
-                except orjson.JSONDecodeError as e:
-                    raise BadRequest(
-                        f"invalid JSON on NDJSON line {number}: {e}", line=number
-                    ) from None
-        return items
+        yield from pieces.ndjson_pieces(body)
+        return
+    if len(body) > pieces.PIECE_BYTES:
+        if body.lstrip().startswith(b"["):
+            yield from pieces.array_pieces(body)
+            return
+        if len(body) > pieces.MAX_POINT_BYTES:
+            raise BadRequest(
+                f"a body that is not an array is one data point, and {len(body)} bytes is more "
+                f"than any data point can be (at most {pieces.MAX_POINT_BYTES} bytes of JSON)"
+            )
     try:
         parsed = orjson.loads(body)
     except orjson.JSONDecodeError as e:
         raise BadRequest(f"invalid JSON: {e}") from None
     if isinstance(parsed, dict):
-        return [parsed]
-    if isinstance(parsed, list):
-        return parsed
-    raise BadRequest("body must be a data point object, an array of them, or NDJSON")
+        yield [parsed]
+    elif isinstance(parsed, list):
+        yield parsed
+    else:
+        raise BadRequest("body must be a data point object, an array of them, or NDJSON")
 
 
 def _fail(position: int, message: str) -> InvalidDataPoint:
     return InvalidDataPoint(f"point {position}: {message}", position=position)
+
+
+def _iso(seconds: int) -> str:
+    try:
+        return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        return f"{seconds} s after 1970"
 
 
 def _timestamp(value: object, position: int, now_s: int, oldest_s: int) -> int:
@@ -102,20 +140,26 @@ def _timestamp(value: object, position: int, now_s: int, oldest_s: int) -> int:
     else:
         seconds = int(value // 1000)
     if seconds < oldest_s:
-        raise _fail(position, "timestamp is older than the retention window")
+        days = (now_s - oldest_s) // 86_400
+        raise _fail(
+            position,
+            f"timestamp {_iso(seconds)} is older than the retention window of {days} days "
+            f"(USAGEHOUSE_RETENTION_DAYS): the oldest accepted now is {_iso(oldest_s)}",
+        )
     if seconds > now_s + FUTURE_SKEW_S:
         raise _fail(position, "timestamp is more than 15 minutes in the future")
     return seconds
 
 
-def validate(items: list[object], now_s: int, retention_days: int) -> Points:
-    """Check every point against WAE's limits; raise InvalidDataPoint naming the first bad one."""
+def validate(items: list[object], now_s: int, retention_days: int, first: int = 0) -> Points:
+    """Check every point against WAE's limits; raise InvalidDataPoint naming the first bad one
+    (`first` is the position of items[0] in the request)."""
     timestamps: list[int] = []
     indexes: list[str] = []
     blobs_out: list[list[str | None]] = []
     doubles_out: list[list[float]] = []
     oldest_s = now_s - retention_days * 86_400
-    for position, point in enumerate(items):
+    for position, point in enumerate(items, first):
         if type(point) is not dict:
             raise _fail(position, "a data point must be a JSON object")
         if not point.keys() <= FIELDS:

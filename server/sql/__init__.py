@@ -1,7 +1,9 @@
 """WAE SQL to ClickHouse SQL: parse, allow-list, rewrite to WAE semantics, scope to the account.
 
 `translate()` is the one entry point (cached); sqlglot's exceptions are translated into
-`SqlError` here (and in `macros.py`, for the Grafana text it parses before translation).
+`SqlError` here (and in `macros.py`, for the Grafana text it parses before translation): its
+own error classes, and any other exception raised inside sqlglot's code, since on some inputs
+its parser fails with a plain ValueError or TypeError.
 `query_settings()` gives the settings every query runs with.
 """
 
@@ -41,13 +43,18 @@ def _checked(text: str, *, account_id: str, database: str) -> Translation:
     except ParseError as e:
         first = e.errors[0] if e.errors else {}
         position = {k: first[k] for k in ("line", "col") if first.get(k) is not None}
-        raise SqlError(_readable(first.get("description") or str(e)), **position) from e
+        message = _quoting_hint(text) or _readable(first.get("description") or str(e))
+        raise SqlError(message, **position) from e
     except TokenError as e:
         raise SqlError("cannot read the query: check its quotes and brackets") from e
     except UnsupportedError as e:
         raise SqlError(_one_line(str(e))) from e
     except RecursionError as e:
         raise SqlError("query is nested too deeply") from e
+    except Exception as e:
+        if not parse.is_sqlglot_failure(e):
+            raise  # our own bug: a 500, logged with its traceback
+        raise SqlError("cannot read the query: this syntax is not supported") from e
 
 
 _cached = lru_cache(maxsize=CACHE_SIZE)(_checked)
@@ -82,6 +89,17 @@ def _readable(message: str) -> str:
         clause = _CLAUSES.get(missing.group(1))
         return f"incomplete {clause} clause" if clause else "incomplete expression"
     return message
+
+
+def _quoting_hint(text: str) -> str | None:
+    """What a newcomer most often means when `FROM my-dataset` does not parse."""
+    name = parse.unquoted_dashed_name(parse.tokenize(text), text)
+    if name is None:
+        return None
+    return (
+        f'dataset names with "-" go in double quotes: FROM "{name}" (double quotes are for '
+        "names, single quotes for strings)"
+    )
 
 
 def _one_line(message: str) -> str:

@@ -166,6 +166,8 @@ EXTENSIONS: Final[dict[str, str | None]] = {
     "trimLeft": None,
     "trimRight": None,
     "reverse": None,
+    # Grafana: decodeURLComponent('${var:percentencode}') carries any value through JSON and SQL
+    "decodeURLComponent": None,
     "match": None,  # re2: linear time, no catastrophic backtracking
     "like": None,
     "ilike": None,

@@ -16,7 +16,8 @@ from typing import Final, NoReturn
 from sqlglot import exp
 
 from server.errors import SqlError, SqlRejected
-from server.sql import functions
+from server.sql import catalog, functions
+from server.storage.schema import WAE_COLUMNS
 
 #: Deeper trees than this are refused before the recursive rewrites and the generator see them.
 MAX_DEPTH: Final = 400
@@ -35,7 +36,7 @@ ALLOWED: Final[dict[type[exp.Expr], frozenset[str]]] = {
     exp.Subquery: frozenset({"this", "alias", "order", "limit", "offset"}),
     exp.From: frozenset({"this"}),
     exp.Join: frozenset({"this", "on", "side", "kind", "using"}),
-    exp.Table: frozenset({"this", "alias"}),
+    exp.Table: frozenset({"this", "alias", "db"}),  # db: _check_table
     exp.TableAlias: frozenset({"this"}),
     exp.With: frozenset({"expressions"}),
     exp.CTE: frozenset({"this", "alias"}),
@@ -157,6 +158,31 @@ def check(tree: exp.Expr) -> None:
                 if key not in allowed and value not in (None, False, []):
                     _reject(ARG_NAMES.get(key, key.upper()), node)
         stack.extend((child, depth + 1) for child in node.iter_expressions())
+    _check_double_quoted_strings(tree)
+
+
+def _check_double_quoted_strings(tree: exp.Expr) -> None:
+    """`blob1 = "/api"`: double quotes make a name, so a double-quoted word that is neither a
+    column of a dataset nor a name the query gives (alias, CTE, table alias, a projection's own
+    name) was meant as a string; say so instead of ClickHouse's "unknown identifier"."""
+    quoted = [
+        column
+        for column in tree.find_all(exp.Column)
+        if isinstance(column.this, exp.Identifier) and column.this.quoted and not column.table
+    ]
+    if not quoted:
+        return
+    known = set(WAE_COLUMNS)
+    known.update(node.alias for node in tree.find_all(exp.Alias, exp.CTE, exp.Table))
+    for select in tree.find_all(exp.Select):
+        known.update(e.sql(dialect="clickhouse") for e in select.expressions)
+    for column in quoted:
+        if column.name not in known:
+            raise SqlError(
+                f'"{column.name}" is a quoted name, and no column has it: write strings in '
+                f"single quotes, '{column.name}' (double quotes are for names)",
+                **_position(column),
+            )
 
 
 def is_hidden_column(name: str) -> bool:
@@ -189,10 +215,16 @@ def _check_function(node: exp.Expr) -> None:
 
 
 def _check_table(node: exp.Expr) -> None:
-    if node.args.get("db") or node.args.get("catalog"):
+    db = node.args.get("db")
+    if node.args.get("catalog") or (
+        db is not None
+        and db.name != catalog.DATABASE
+        and not catalog.is_catalog_table(db.name, node.name)
+    ):
         raise SqlRejected(
             f"table {node.sql(dialect='clickhouse')} is not allowed: only this account's "
-            "datasets can be queried, by their plain name",
+            f"datasets can be queried, by their plain name (or as {catalog.DATABASE}.<name>), "
+            f"and of system only {', '.join(f'system.{t}' for t in catalog.TABLES)}",
             **_position(node.this),
         )
     if not isinstance(node.this, exp.Identifier):
@@ -245,6 +277,13 @@ def _check_select(node: exp.Expr) -> None:
         )
 
 
+def _check_group(node: exp.Expr) -> None:
+    # sqlglot accepts `GROUP BY` with nothing after it; ClickHouse would blame the SETTINGS
+    # clause the storage layer appends.
+    if not node.expressions and not node.args.get("all"):
+        raise SqlError("incomplete GROUP BY clause", **_position(node))
+
+
 def _check_literal(node: exp.Expr) -> None:
     # ClickHouse cannot parse a number that overflows Float64 (`1e400`) or lacks its exponent
     # (`1e`), and blames the SETTINGS clause after it; name the number instead.
@@ -291,6 +330,7 @@ CHECKS: Final[dict[type[exp.Expr], Callable[[exp.Expr], None]]] = {
     exp.DataType: _check_data_type,
     exp.CTE: _check_cte,
     exp.Select: _check_select,
+    exp.Group: _check_group,
     exp.Literal: _check_literal,
     exp.Interval: _check_interval,
 }

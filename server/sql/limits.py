@@ -2,12 +2,16 @@
 
 The AST allow-list (`guard.py`) comes first; these make ClickHouse itself refuse writes and stop
 runaway reads, and pin the session time zone so `toDateTime('2023-03-01 00:00:00')` means UTC
-on every server, as it does on WAE.
+on every server, as it does on WAE. `whole_answer` makes the result limits hold for every
+query shape, and `exceeded` words the error for a limit the query met.
 """
 
 from __future__ import annotations
 
 from typing import Final
+
+from server.config import Settings, env_name
+from server.errors import QueryLimit
 
 #: `readonly=2`: reads only, but settings may still be sent with the query (readonly=1 would make
 #: ClickHouse refuse the other settings in this dict when they arrive in the same request).
@@ -15,6 +19,18 @@ from typing import Final
 #: query (SET included).
 READONLY: Final = 2
 QUERY_TIMEZONE: Final = "Etc/UTC"
+
+#: The limits a query can meet, by ClickHouse's name: the `Settings` field that sets each one
+#: and what the error says.
+LIMITS: Final[dict[str, tuple[str, str]]] = {
+    "max_result_rows": ("sql_max_result_rows", "the answer has more than {} rows"),
+    "max_result_bytes": ("sql_max_result_bytes", "the answer has more than {} bytes"),
+    "max_rows_to_read": ("sql_max_rows_to_read", "the query reads more than {} rows"),
+}
+
+
+#: `nice` of the engine threads that run a user query (0 = as the writes, 19 = lowest).
+USER_QUERY_NICE = 10
 
 
 def query_settings(
@@ -44,4 +60,27 @@ def query_settings(
         "max_subquery_depth": 32,
         "allow_ddl": 0,
         "allow_introspection_functions": 0,
+        # User queries run niced (the engine's threads for this query only), so on a busy
+        # machine the write path gets the CPU first: benchmarks/contention.py.
+        "os_thread_priority": USER_QUERY_NICE,
     }
+
+
+def whole_answer(sql: str) -> str:
+    """The statement to run for a translation, so that max_result_rows and max_result_bytes
+    count the whole answer.
+
+    ClickHouse (26.9, in chDB 4.4) skips its result check when the top level reads no table
+    (system.one): `SELECT arrayJoin(range(10^9))`, or a UNION with one FROM-less branch
+    (`SELECT blob1 FROM big UNION ALL SELECT 'x'`), answered every row past the limits. Read
+    from a subquery, the top level always has a table to check. The plan, the indexes used and
+    the output (names, types, order, rows_before_limit_at_least) are unchanged.
+    """
+    return f"SELECT * FROM ({sql})"
+
+
+def exceeded(setting: str, settings: Settings) -> QueryLimit:
+    """The error for a query that met the limit ClickHouse calls `setting`, naming ours."""
+    field, message = LIMITS[setting]
+    limit = getattr(settings, field)
+    return QueryLimit(f"{message.format(limit)} ({env_name(field)})")

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Final
 
 from sqlglot import exp, parse_one
-from sqlglot.errors import ParseError, TokenError
 
 from server.errors import AppError, SqlError
 from server.sql import parse, show
@@ -143,7 +142,9 @@ def filter_datasets(text: str, condition: str) -> str:
     """
     try:
         where = parse_one(f"SELECT * FROM _ WHERE {condition}", dialect=parse.DIALECT)
-    except (ParseError, TokenError) as e:
+    except Exception as e:
+        if not parse.is_sqlglot_failure(e):
+            raise
         # Never fall back to unfiltered rows: a dashboard would show data it asked to exclude.
         raise SqlError(f"ad hoc filters cannot be applied: {condition[:100]}") from e
     try:
@@ -151,8 +152,10 @@ def filter_datasets(text: str, condition: str) -> str:
         if show.is_show(tokens):
             return text
         tree = parse.parse(tokens, text)
-    except (ParseError, TokenError, AppError):
-        return text
+    except Exception as e:
+        if isinstance(e, AppError) or parse.is_sqlglot_failure(e):
+            return text
+        raise
     cte_names = {cte.alias for cte in tree.find_all(exp.CTE)}
     for table in list(tree.find_all(exp.Table)):
         name = table.this

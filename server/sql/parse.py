@@ -3,7 +3,7 @@
 The dialect is ClickHouse's with its function table emptied, so every `name(args)` call parses
 to a node that carries the name as written (`exp.Anonymous` and the ClickHouse aggregate nodes)
 and `guard.py` can check each against one allow-list. sqlglot errors propagate; `__init__`
-translates them.
+translates them, with `is_sqlglot_failure` to tell them from our own bugs.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Final
 
 from sqlglot import exp
 from sqlglot.dialects.clickhouse import ClickHouse
+from sqlglot.errors import SqlglotError
 from sqlglot.parsers.clickhouse import ClickHouseParser
 from sqlglot.tokenizer_core import Token, TokenType
 
@@ -119,6 +120,35 @@ def _not_a_query(first: Token) -> SqlRejected:
         line=first.line,
         col=first.col,
     )
+
+
+def is_sqlglot_failure(error: BaseException) -> bool:
+    """Whether sqlglot failed on the input: one of its error classes, or any exception raised
+    in its own code (on some inputs its parser fails with a plain ValueError, e.g. `ARRAY JOIN
+    ?@0`). An exception raised in our code is not, so our bugs stay visible."""
+    if isinstance(error, SqlglotError):
+        return True
+    tb, module = error.__traceback__, ""
+    while tb is not None:
+        module = str(tb.tb_frame.f_globals.get("__name__", ""))
+        tb = tb.tb_next
+    return module.split(".")[0] == "sqlglot"
+
+
+def unquoted_dashed_name(tokens: list[Token], text: str) -> str | None:
+    """A name with '-' written without quotes after FROM or JOIN (`FROM my-dataset`), which SQL
+    reads as a subtraction; the tokens of a name touch, the spaces around a minus do not."""
+    for i, token in enumerate(tokens):
+        if token.token_type not in (TokenType.FROM, TokenType.JOIN):
+            continue
+        end = i + 1
+        while end + 1 < len(tokens) and tokens[end + 1].start == tokens[end].end + 1:
+            end += 1
+        if end < len(tokens):
+            name = text[tokens[i + 1].start : tokens[end].end + 1]
+            if "-" in name and name[0] not in '"`':
+                return name
+    return None
 
 
 def pop_format(tree: exp.Expr) -> str | None:

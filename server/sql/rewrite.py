@@ -49,7 +49,8 @@ def drop_limit_all(tree: exp.Expr) -> exp.Expr:
     """`LIMIT ALL` means no limit (WAE grammar); ClickHouse has no such spelling."""
     for limit in list(tree.find_all(exp.Limit)):
         count = limit.args.get("expression")
-        if isinstance(count, exp.Column) and not count.this.quoted and count.name.upper() == "ALL":
+        word = count.this if isinstance(count, exp.Column) else None
+        if isinstance(word, exp.Identifier) and not word.quoted and word.name.upper() == "ALL":
             limit.pop()
     return tree
 

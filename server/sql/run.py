@@ -1,5 +1,10 @@
 """Running one WAE SQL request: translate, execute with the query limits, shape the output as
-WAE does. ClickHouse's own serialisation is passed through; only JSON's tail is patched."""
+WAE does. ClickHouse's own serialisation is passed through; only JSON's tail is patched.
+
+The result limits hold for the answer as sent, too: ClickHouse counts a constant column once
+per block and never sees the column names JSON repeats on every row, so the serialised body
+is measured against USAGEHOUSE_SQL_MAX_RESULT_BYTES before it is returned.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,10 @@ from dataclasses import dataclass
 from functools import partial
 
 from ..config import Settings
-from ..errors import QueryTimeout
+from ..errors import LimitExceeded, QueryTimeout
 from ..storage import Storage
 from . import query_settings, translate
+from .limits import exceeded, whole_answer
 
 CONTENT_TYPES = {
     "JSON": "application/json",
@@ -77,9 +83,13 @@ async def run_query(
         # The engine enforces max_execution_time; this deadline only guards against a stuck
         # backend, so it is a little longer.
         async with asyncio.timeout(settings.sql_timeout_s + 5):
-            body = await storage.query(translation.sql, fmt, engine_settings)
+            body = await storage.query(whole_answer(translation.sql), fmt, engine_settings)
     except TimeoutError:
         raise QueryTimeout(f"query exceeded the {settings.sql_timeout_s:g} s time limit") from None
+    except LimitExceeded as e:
+        raise exceeded(e.setting, settings) from None
     if fmt == "JSON":
         body = with_rows_before_limit(body)
+    if len(body) > settings.sql_max_result_bytes:
+        raise exceeded("max_result_bytes", settings)
     return QueryResult(body, CONTENT_TYPES[fmt])

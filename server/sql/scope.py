@@ -2,9 +2,11 @@
 
 `FROM my_dataset AS t` becomes `FROM (SELECT <WAE columns> FROM db.points AS _points WHERE
 _points.account_id = '<account>' AND _points.dataset = 'my_dataset') AS t`, keeping the user's
-name or alias so qualified columns still resolve. A CTE name shadows a dataset; CTEs are renamed
-to a reserved prefix so a reference ClickHouse resolves differently from us fails instead of
-reading a real table. After the rewrite, every table in the query is ours or a renamed CTE.
+name or alias so qualified columns still resolve; `default.my_dataset` is the same dataset, and
+`system.tables` (`databases`, `columns`) the account's catalog (`catalog.py`). A CTE name shadows
+a dataset; CTEs are renamed to a reserved prefix so a reference ClickHouse resolves differently
+from us fails instead of reading a real table. After the rewrite, every table in the query is
+ours or a renamed CTE.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Final
 from sqlglot import exp
 
 from server.errors import SqlRejected
+from server.ingest.points import DATASET_NAME
+from server.sql import catalog
 from server.storage.schema import TABLE, WAE_COLUMNS
 
 #: Internal CTE names; a reference that ClickHouse cannot match to a CTE names no real table.
@@ -36,12 +40,22 @@ def scope_datasets(tree: exp.Expr, *, account_id: str, database: str) -> exp.Exp
     for table in tables:
         alias = table.args.get("alias")
         name = alias.this if alias else table.this
-        if table.name in _visible_ctes(table):
+        db = table.args.get("db")
+        if db is not None and catalog.is_catalog_table(db.name, table.name):
+            sql = catalog.catalog_sql(table.name, account_id, database)
+            table.replace(_subquery(sql, name))
+        elif db is None and table.name in _visible_ctes(table):
             renamed = exp.Table(this=exp.to_identifier(CTE_PREFIX + table.name, quoted=True))
             renamed.set("alias", exp.TableAlias(this=name.copy()))
             table.replace(renamed)
-        else:
-            table.replace(_scoped(table.name, name, account_id=account_id, database=database))
+        else:  # a dataset, by its plain name or as default.<name> (guard.py checked the db)
+            if not DATASET_NAME.fullmatch(table.name):
+                # No dataset can have such a name; the points table's bookkeeping rows do.
+                raise SqlRejected(
+                    f"{table.name[:80]!r} is not a dataset name: datasets are named with "
+                    "1-64 characters from A-Z a-z 0-9 _ -, starting with a letter or underscore"
+                )
+            table.replace(_subquery(_scoped_sql(table.name, account_id, database), name))
     for cte in ctes:
         cte.set("alias", exp.TableAlias(this=exp.to_identifier(CTE_PREFIX + cte.alias, True)))
     _verify(tree)
@@ -65,10 +79,10 @@ def _visible_ctes(table: exp.Expr) -> set[str]:
     return names
 
 
-def _scoped(dataset: str, alias: exp.Identifier, *, account_id: str, database: str) -> exp.Expr:
-    # The subquery is rendered once per (dataset, account, database) and carried as raw SQL
+def _subquery(sql: str, alias: exp.Identifier) -> exp.Expr:
+    # The subquery is rendered once per (table, account, database) and carried as raw SQL
     # (exp.Var renders verbatim): building and generating 44 columns per query cost ~2 ms.
-    body = exp.Var(this=_scoped_sql(dataset, account_id, database))
+    body = exp.Var(this=sql)
     body.meta[_SCOPED] = True
     return exp.Subquery(this=body, alias=exp.TableAlias(this=alias.copy()))
 

@@ -15,26 +15,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
-from sqlglot import exp
 from sqlglot.tokenizer_core import Token, TokenType
 
 from server.errors import SqlRejected
+from server.sql.catalog import datasets_sql
 from server.sql.limits import QUERY_TIMEZONE as TIMEZONE
 from server.sql.parse import DIALECT
 from server.sql.translation import Translation, output_format
-from server.storage.schema import BOOKKEEPING_DATASETS, TABLE
 
 
 def _tables(account_id: str, database: str) -> str:
-    account = exp.Literal.string(account_id).sql(dialect="clickhouse")
-    points = exp.table_(TABLE, db=database).sql(dialect="clickhouse")
-    hidden = ", ".join(
-        exp.Literal.string(d).sql(dialect="clickhouse") for d in BOOKKEEPING_DATASETS
-    )
-    return (
-        f"SELECT DISTINCT dataset FROM {points} WHERE account_id = {account} "
-        f"AND dataset NOT IN ({hidden}) ORDER BY dataset"
-    )
+    return f"{datasets_sql(account_id, database)} ORDER BY dataset"
 
 
 def _timezones(account_id: str, database: str) -> str:

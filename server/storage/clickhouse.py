@@ -82,6 +82,8 @@ class Engine:
 
     description: str
     database: str
+    #: The data directory (embedded) or `host:port` (server).
+    location: str
     connect: Callable[[], Client]
     recover: Callable[[Client], None]
 
@@ -97,6 +99,7 @@ def engine_for(location: str) -> Engine:
         return Engine(
             f"embedded chDB at {path}",
             DEFAULT_DATABASE,
+            path,
             lambda: chdb_quirks.connect(path),
             chdb_quirks.drain,
         )
@@ -122,6 +125,7 @@ def engine_for(location: str) -> Engine:
     return Engine(
         f"ClickHouse server at {where}, database {address['database']}",
         address["database"],
+        where,
         connect,
         _nothing_to_recover,
     )
@@ -200,6 +204,7 @@ class ClickHouseStorage:
     ) -> None:
         self.database = engine.database
         self.description = engine.description
+        self.location = engine.location
         self._lanes: dict[LaneName, Lane] = {"write": write, "query": queries}
         self._insert_settings = insert or {}
         self._closed = False

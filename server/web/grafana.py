@@ -1,7 +1,7 @@
 """The simPod JSON datasource under /grafana/json: parse, call `JsonDatasource`, respond.
 
 The account is the bearer token's (scope r). In local-dev mode (no USAGEHOUSE_TOKENS) it is the
-`X-Usagehouse-Account` header, else the `account` query parameter, else "local".
+`X-Usagehouse-Account` header, else the `account` query parameter, else DEFAULT_ACCOUNT.
 """
 
 from __future__ import annotations
@@ -11,21 +11,22 @@ from collections.abc import Awaitable, Callable
 import orjson
 from aiohttp import web
 
+from ..config import DEFAULT_ACCOUNT
 from ..grafana.datasource import JsonDatasource
 from ..grafana.frames import Table, table_of
 from ..grafana.protocol import Json, load
+from .bodies import read_body
 from .keys import AUTH
 from .query import run_account_query
 
 ACCOUNT_HEADER = "X-Usagehouse-Account"
 ACCOUNT_PARAM = "account"
-LOCAL_ACCOUNT = "local"
 
 
 def _account(request: web.Request) -> str:
     default = request.headers.get(ACCOUNT_HEADER) or request.query.get(ACCOUNT_PARAM)
     return request.app[AUTH].account_of(
-        request.headers.get("Authorization"), "r", default or LOCAL_ACCOUNT
+        request.headers.get("Authorization"), "r", default or DEFAULT_ACCOUNT
     )
 
 
@@ -48,7 +49,7 @@ def _endpoint(
 
     async def handler(request: web.Request) -> web.Response:
         account_id = _account(request)
-        body = load(await request.read())
+        body = load(await read_body(request))
         return _json(await answer(_datasource(request, account_id), body))
 
     return handler

@@ -7,13 +7,14 @@ from aiohttp import web
 
 from ..errors import BadRequest
 from ..sql.run import QueryResult, run_query
+from .bodies import read_body
 from .keys import AUTH, METRICS, QUERY_GATE, SETTINGS, STORAGE
 
 MAX_SQL_BYTES = 1_048_576
 
 
 async def _sql_text(request: web.Request) -> str:
-    body = await request.read()
+    body = await read_body(request)
     if len(body) > MAX_SQL_BYTES:
         raise BadRequest(f"SQL text is larger than {MAX_SQL_BYTES} bytes")
     try:

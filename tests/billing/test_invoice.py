@@ -285,6 +285,22 @@ def test_rows_for_one_line_add_up_exact_parts_widen_nothing() -> None:
     assert (partial.quantity, partial.lower, partial.upper) == (D(507), None, None)
 
 
+def test_a_line_names_where_its_quantity_comes_from() -> None:
+    counted = exact("requests", None, "500")
+    stored = Usage("requests", None, D(20), exact=True, source="unsampled rows")
+    sampled = Usage("requests", None, D(1000), exact=False, lower=D(940), upper=D(1060))
+    sources = {
+        (counted,): ("exact counters", True),
+        (stored,): ("unsampled rows", True),
+        (sampled,): ("sampled estimate", False),
+        (counted, stored): ("exact counters and unsampled rows", True),
+        (stored, sampled): ("sampled estimate", False),
+    }
+    for usage, (source, is_exact) in sources.items():
+        line = compute_invoice(FLAT, "acme", "2026-03", usage).lines[0]
+        assert (line.source, line.exact) == (source, is_exact), usage
+
+
 def test_daily_breakdown_is_carried_as_given() -> None:
     daily = [DailyUsage("2026-03-01", "requests", None, D(7))]
     inv = compute_invoice(FLAT, "acme", "2026-03", [], daily=daily)

@@ -7,14 +7,17 @@ rows; a query translated for `acct_b` must answer the same from both (tests/sql/
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 
+from server.storage.clickhouse import ClickHouseStorage
 from server.storage.schema import all_ddl
 
 ACCOUNT = "acct_b"  # the account every golden query runs as
@@ -112,6 +115,30 @@ def chdb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chdb]:
         yield Chdb(s)
     finally:
         s.close()
+
+
+def fixture_rows() -> list[str]:
+    """INSERT statements for ROWS (acct_b) and acct_a's marked rows; `{db}` is the database."""
+    return [
+        f"INSERT INTO {{db}}.points {_COLUMNS} VALUES {_values(ACCOUNT, ROWS)}",
+        f"INSERT INTO {{db}}.points {_COLUMNS} VALUES {_values(OTHER, _other_rows())}",
+    ]
+
+
+def embedded_storage(path: Path, inserts: list[str]) -> Iterator[ClickHouseStorage]:
+    """A real ClickHouseStorage for a module whose tests only read, loaded once with `inserts`
+    (`{db}` is the database); for a module-scoped fixture. Its calls run on whatever loop
+    awaits them, so each test's own loop can use it."""
+
+    async def open_loaded() -> ClickHouseStorage:
+        storage = await ClickHouseStorage.open(str(path), retention_days=36500)
+        for insert in inserts:
+            await storage.command(insert.replace("{db}", storage.database))
+        return storage
+
+    storage = asyncio.run(open_loaded())
+    yield storage
+    asyncio.run(storage.close())
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

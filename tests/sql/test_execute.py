@@ -1,4 +1,5 @@
-"""Translated SQL against real chDB: the settings every query runs with, and the cache."""
+"""Translated SQL against real chDB: the settings every query runs with, the whole-answer
+wrapper, and the cache."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import time
 import pytest
 
 from server.sql import Translation, query_settings, translate
+from server.sql.limits import whole_answer
+from tests.sql import goldens
 from tests.sql.conftest import ACCOUNT, DATABASE, Chdb
 
 SETTINGS = query_settings(
@@ -110,3 +113,38 @@ def test_the_cache_keys_on_the_account() -> None:
     a = translate("SELECT * FROM weather", account_id="acct_a", database=DATABASE).sql
     b = translate("SELECT * FROM weather", account_id="acct_b", database=DATABASE).sql
     assert "'acct_a'" in a and "'acct_b'" in b
+
+
+def _raw(chdb: Chdb, sql: str, fmt: str) -> bytes:
+    settings = {**SETTINGS, "max_result_rows": 1000, "output_format_write_statistics": 0}
+    clause = " SETTINGS " + ", ".join(f"{key} = {value!r}" for key, value in settings.items())
+    data: bytes = chdb.session.query(sql + clause, fmt).bytes()
+    return data
+
+
+#: Golden cases that run, minus the time-dependent ones (`result: any`).
+EXECUTED = [
+    case
+    for case in goldens.all_cases()
+    if case.headers.get("execute") == "true" and case.headers.get("result") != "any"
+]
+
+
+@pytest.mark.parametrize("case", EXECUTED, ids=[case.id for case in EXECUTED])
+def test_the_whole_answer_wrapper_keeps_the_output_byte_identical(chdb: Chdb, case) -> None:
+    sql = translate(case.query, account_id=ACCOUNT, database=DATABASE).sql
+    for fmt in ("JSON", "JSONEachRow", "TabSeparated"):
+        assert _raw(chdb, whole_answer(sql), fmt) == _raw(chdb, sql, fmt)
+
+
+def test_the_whole_answer_wrapper_keeps_the_primary_key_in_use(chdb: Chdb) -> None:
+    query = (
+        "SELECT index1, count() FROM usage_indexed_by_customer_id "
+        "WHERE timestamp >= toDateTime('2023-03-05 00:00:00') GROUP BY index1"
+    )
+    sql = translate(query, account_id=ACCOUNT, database=DATABASE).sql
+    plan = _raw(chdb, f"EXPLAIN indexes = 1 {sql}", "TabSeparatedRaw").decode()
+    assert "PrimaryKey" in plan and "account_id in ['acct_b', 'acct_b']" in plan
+    assert (
+        _raw(chdb, f"EXPLAIN indexes = 1 {whole_answer(sql)}", "TabSeparatedRaw").decode() == plan
+    )

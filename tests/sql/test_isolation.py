@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.errors import SqlError
+from server.errors import SqlError, SqlRejected
 from server.sql import translate
 from tests.sql import attacks, goldens
 from tests.sql.conftest import ACCOUNT, DATABASE, LEAK, LEAK_NUMBER, SOLO_DATABASE, Chdb
@@ -54,3 +54,9 @@ def test_the_other_account_really_has_rows(chdb: Chdb) -> None:
 def test_the_other_account_sees_its_own_rows(chdb: Chdb) -> None:
     sql = translate("SELECT count() AS n FROM secret", account_id="acct_a", database=DATABASE).sql
     assert chdb.query(sql)["data"] == [{"n": 3}]
+
+
+@pytest.mark.parametrize("name", ["#counters", "#idempotency", "my dataset", "a" * 65])
+def test_names_outside_the_dataset_grammar_are_rejected_so_bookkeeping_rows_stay_hidden(name):
+    with pytest.raises(SqlRejected, match="is not a dataset name"):
+        translate(f'SELECT * FROM "{name}"', account_id="acct", database="usagehouse")

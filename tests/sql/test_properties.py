@@ -1,4 +1,8 @@
-"""Property tests: translate() only ever answers a Translation or raises SqlError."""
+"""Property tests: translate() only ever answers a Translation or raises SqlError.
+
+The number of examples and the seed come from the hypothesis profile (tests/conftest.py): `ci`
+by default, `HYPOTHESIS_PROFILE=explore` for a fresh, larger search.
+"""
 
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ sql_ish = st.lists(st.one_of(st.sampled_from(TOKENS), st.text(max_size=6)), max_
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=sql_ish)
 def test_translate_answers_or_raises_sql_error(text: str) -> None:
     try:
@@ -40,7 +44,7 @@ def test_translate_answers_or_raises_sql_error(text: str) -> None:
         assert isinstance(result, Translation)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(text=st.text(max_size=200))
 def test_arbitrary_text_answers_or_raises_sql_error(text: str) -> None:
     try:
@@ -49,7 +53,7 @@ def test_arbitrary_text_answers_or_raises_sql_error(text: str) -> None:
         pass
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)
 @given(
     prefix=st.sampled_from(["SELECT blob1 FROM weather WHERE ", "SELECT count() FROM weather "]),
     rest=sql_ish,

@@ -83,6 +83,7 @@ async def backend(tmp_path: Path) -> AsyncIterator[Storage]:
     engine = Engine(
         "one-node cluster rehearsal",
         "usagehouse",
+        path,
         lambda: chdb_quirks.connect(path, str(config)),
         chdb_quirks.drain,
     )

@@ -126,6 +126,10 @@ SELECT blob1 FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE 
 SELECT count() AS n FROM (SELECT blob1 FROM weather LIMIT ALL);
 SELECT count() AS n FROM (SELECT blob1 FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather);
 
+# title: a LIMIT of a qualified star reaches ClickHouse (the LIMIT ALL rewrite failed on it: a 500)
+SELECT 1 FROM weather LIMIT x.*;
+SELECT 1 FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather LIMIT x.*;
+
 # title: OFFSET without LIMIT
 # execute: true
 # columns: ["blob1"]
@@ -214,7 +218,37 @@ SELECT 1e;
 # error: sql_error
 SELECT now() - INTERVAL 'x' DAY;
 
+# title: GROUP BY with nothing after it is a sql_error, not ClickHouse's syntax error
+# error: sql_error
+SELECT blob1 FROM weather GROUP BY;
+
+# title: ARRAY JOIN of a parameter is a sql_error (sqlglot failed with a ValueError: a 500)
+# error: sql_error
+SELECT count() FROM weather ARRAY JOIN ?@0;
+
 # title: comments are dropped from the output
 SELECT /* a comment */ 1 -- trailing
 ;
 SELECT 1;
+
+# title: newcomer: a dataset name with "-" needs double quotes
+# error: sql_error
+SELECT count() FROM my-dataset WHERE blob1 = 'x';
+
+# title: newcomer: a string in double quotes is a name; the hint says to use single quotes
+# error: sql_error
+SELECT count() FROM weather WHERE blob1 = "London";
+
+# title: quoted names the query does give stay names: columns, aliases, implicit names
+# execute: true
+# columns: ["blob1","n"]
+# result: [["London",2]]
+SELECT "blob1", count() AS "n" FROM weather GROUP BY "blob1" HAVING "n" > 0 ORDER BY "n" DESC, "blob1" LIMIT 1;
+SELECT "blob1", count() AS "n" FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather GROUP BY "blob1" HAVING "n" > 0 ORDER BY "n" DESC, "blob1" LIMIT 1;
+
+# title: a quoted implicit column name of a subquery
+# execute: true
+# columns: ["count()"]
+# result: [[5]]
+SELECT "count()" FROM (SELECT count() FROM weather);
+SELECT "count()" FROM (SELECT count() FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather);

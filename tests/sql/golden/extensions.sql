@@ -211,3 +211,10 @@ SELECT DISTINCT blob2 FROM (SELECT <WAE columns> FROM usagehouse.points AS _poin
 # result: [["my-dataset",1,"k","a'b","back\\slash","","","","","","","","","","","","","","","","","","",1,2,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]]
 SELECT * EXCEPT (timestamp) FROM "my-dataset" LIMIT 1 FORMAT JSONEachRow;
 SELECT * EXCEPT (timestamp) FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'my-dataset') AS "my-dataset" LIMIT 1;
+
+# title: decodeURLComponent carries Grafana's ${var:percentencode} into a string
+# execute: true
+# columns: ["v"]
+# result: [["o'brien \"hi\" dir\\new\\ zürich"]]
+SELECT decodeURLComponent('o%27brien%20%22hi%22%20dir%5Cnew%5C%20z%C3%BCrich') AS v;
+SELECT decodeURLComponent('o%27brien%20%22hi%22%20dir%5Cnew%5C%20z%C3%BCrich') AS v;

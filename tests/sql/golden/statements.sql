@@ -5,11 +5,11 @@
 # columns: ["dataset"]
 # result: [["my-dataset"],["other"],["usage_indexed_by_customer_id"],["weather"]]
 SHOW TABLES;
-SELECT DISTINCT dataset FROM usagehouse.points WHERE account_id = 'acct_b' AND dataset NOT IN ('#counters', '#idempotency') ORDER BY dataset;
+SELECT DISTINCT _points.dataset AS dataset FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset NOT IN ('#counters', '#idempotency') ORDER BY dataset;
 
 # title: SHOW TABLES with a FORMAT, any case
 show tables format JSONEachRow;
-SELECT DISTINCT dataset FROM usagehouse.points WHERE account_id = 'acct_b' AND dataset NOT IN ('#counters', '#idempotency') ORDER BY dataset;
+SELECT DISTINCT _points.dataset AS dataset FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset NOT IN ('#counters', '#idempotency') ORDER BY dataset;
 
 # title: SHOW TIMEZONES
 SHOW TIMEZONES;
