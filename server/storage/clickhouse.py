@@ -183,6 +183,13 @@ def _insert_error(e: Exception) -> StorageUnavailable:
     return StorageUnavailable(f"insert failed: {e}")
 
 
+#: What every query carries on a cluster. A dataset read twice in one query (an IN or JOIN
+#: subquery) reads the Distributed table inside a query the shards run; GLOBAL runs that
+#: inner read once and ships its result to the shards, which is right when every shard holds
+#: part of every account (sharding by flush). ClickHouse's default refuses such queries.
+CLUSTER_QUERY_SETTINGS: QuerySettings = {"distributed_product_mode": "global"}
+
+
 def insert_settings(cluster: str, insert_quorum: int) -> dict[str, int]:
     """What every insert carries. On a cluster the Distributed table answers only once each
     shard has stored its rows (`insert_distributed_sync`, the name every version knows; 23.11
@@ -200,13 +207,14 @@ class ClickHouseStorage:
     """Storage on ClickHouse, embedded or on a server, with writes and queries in lanes."""
 
     def __init__(
-        self, engine: Engine, write: Lane, queries: Lane, insert: dict[str, int] | None = None
+        self, engine: Engine, write: Lane, queries: Lane, cluster: str = "", insert_quorum: int = 0
     ) -> None:
         self.database = engine.database
         self.description = engine.description
         self.location = engine.location
         self._lanes: dict[LaneName, Lane] = {"write": write, "query": queries}
-        self._insert_settings = insert or {}
+        self._insert_settings = insert_settings(cluster, insert_quorum)
+        self._query_settings: QuerySettings = CLUSTER_QUERY_SETTINGS if cluster else {}
         self._closed = False
 
     @classmethod
@@ -260,7 +268,8 @@ class ClickHouseStorage:
             engine,
             Lane("write", clients[:WRITE_CONNECTIONS], engine.recover),
             Lane("query", clients[WRITE_CONNECTIONS:], engine.recover),
-            insert_settings(cluster, insert_quorum),
+            cluster,
+            insert_quorum,
         )
         layout = schema.Layout(engine.database, cluster)
         try:
@@ -307,7 +316,7 @@ class ClickHouseStorage:
         *,
         lane: LaneName = "query",
     ) -> bytes:
-        text = sql + render_settings(settings)
+        text = sql + render_settings({**self._query_settings, **(settings or {})})
         try:
             data: bytes = await self._run(lane, lambda client: client.raw_query(text, fmt=fmt))
         except AppError:

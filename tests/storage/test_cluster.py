@@ -25,7 +25,9 @@ from server.storage.clickhouse import ClickHouseStorage, Engine
 from tests.helpers import count, rows
 from tests.storage.test_app_backends import (  # noqa: F401 (the same tests, on this backend)
     server,
+    sql,
     test_write_retry_query_isolate_and_bill,
+    write_url,
 )
 from tests.storage.test_contract import batch
 
@@ -138,6 +140,8 @@ async def test_the_server_starts_on_the_dbas_tables_and_reads_the_local_table(ba
         backend,
         "SELECT name, engine FROM system.tables WHERE database = '{db}' ORDER BY name",
     )
+    mode = await rows(backend, "SELECT getSetting('distributed_product_mode') AS mode")
+    assert mode == [{"mode": "global"}]
     assert tables == [
         {"name": "meter_starts", "engine": "Distributed"},
         {"name": "meter_starts_local", "engine": "MergeTree"},
@@ -154,3 +158,23 @@ async def test_a_retried_insert_is_stored_once_through_the_distributed_table(bac
     assert await count(backend) == 6
     local = await rows(backend, "SELECT count() AS n FROM {db}.points_local")
     assert local == [{"n": 6}]
+
+
+async def test_queries_that_read_a_dataset_twice_run_on_the_distributed_table(
+    server,  # noqa: F811 (the fixture imported above)
+    backend,
+):
+    """IN and JOIN over the same dataset read the Distributed table in two places: ClickHouse
+    refuses that when the inner read would be sent to the shards from inside the outer one."""
+    points = [{"indexes": [c], "blobs": ["/a"], "doubles": [1.0]} for c in ("x", "y", "y")]
+    assert (await server.post(write_url("acct"), json=points)).status == 200
+    inner = "SELECT index1 FROM usage GROUP BY index1 HAVING count() > 1"
+    got = await sql(server, "acct", f"SELECT count() AS n FROM usage WHERE index1 IN ({inner})")
+    assert got == [{"n": "2"}]
+    joined = await sql(
+        server,
+        "acct",
+        "SELECT a.index1 AS c, count() AS n FROM usage AS a "
+        f"JOIN ({inner}) AS b ON a.index1 = b.index1 GROUP BY c",
+    )
+    assert joined == [{"c": "y", "n": "2"}]
