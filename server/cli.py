@@ -7,10 +7,11 @@ import argparse
 import asyncio
 import gc
 import logging
+import re
 import sys
 from collections.abc import Sequence
 
-from .config import ConfigError, load_settings
+from .config import CLUSTER_NAME, ConfigError, load_settings
 from .console import add_console_commands
 from .demo import add_demo_command
 from .errors import AppError
@@ -46,14 +47,22 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def ddl_script(database: str, retention_days: int) -> str:
+def ddl_script(database: str, retention_days: int, cluster: str = "") -> str:
     """Every statement the server runs to create its schema, each ending in `;`."""
-    return ";\n\n".join(schema.all_ddl(database, retention_days)) + ";\n"
+    return ";\n\n".join(schema.all_ddl(database, retention_days, cluster)) + ";\n"
 
 
 def _schema(args: argparse.Namespace) -> int:
-    sys.stdout.write(ddl_script(args.database, load_settings().retention_days))
+    settings = load_settings()
+    cluster = settings.clickhouse_cluster if args.cluster is None else args.cluster
+    sys.stdout.write(ddl_script(args.database, settings.retention_days, cluster))
     return 0
+
+
+def _cluster_name(value: str) -> str:
+    if not re.fullmatch(CLUSTER_NAME, value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a plain cluster name")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the DDL the server runs",
         description="Print every statement the server runs to create its database and tables, "
         "each ending in ';', for a DBA to run by hand (TTL from USAGEHOUSE_RETENTION_DAYS).",
+    )
+    schema.add_argument(
+        "--cluster",
+        type=_cluster_name,
+        help="ClickHouse cluster: ON CLUSTER DDL, Replicated local tables and Distributed "
+        "tables (USAGEHOUSE_CLICKHOUSE_CLUSTER, default none: one server)",
     )
     schema.add_argument(
         "--database",

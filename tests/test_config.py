@@ -70,6 +70,40 @@ def test_invalid_values_fail_naming_the_variable(var, value, message):
     assert message in str(info.value)
 
 
+SERVER = {"USAGEHOUSE_STORAGE": "http://u:p@ch:8123/db"}
+
+
+def test_cluster_mode_takes_a_cluster_name_and_a_quorum():
+    s = load_settings(
+        SERVER | {"USAGEHOUSE_CLICKHOUSE_CLUSTER": "uh", "USAGEHOUSE_CLICKHOUSE_INSERT_QUORUM": "2"}
+    )
+    assert (s.clickhouse_cluster, s.clickhouse_insert_quorum) == ("uh", 2)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"USAGEHOUSE_CLICKHOUSE_CLUSTER": "uh"},
+            "USAGEHOUSE_CLICKHOUSE_CLUSTER needs USAGEHOUSE_STORAGE to be a ClickHouse server URL",
+        ),
+        (
+            SERVER | {"USAGEHOUSE_CLICKHOUSE_CLUSTER": "my cluster"},
+            "USAGEHOUSE_CLICKHOUSE_CLUSTER='my cluster' is invalid",
+        ),
+        (
+            SERVER | {"USAGEHOUSE_CLICKHOUSE_INSERT_QUORUM": "2"},
+            "USAGEHOUSE_CLICKHOUSE_INSERT_QUORUM needs USAGEHOUSE_CLICKHOUSE_CLUSTER",
+        ),
+    ],
+    ids=["embedded", "not-a-name", "quorum-without-cluster"],
+)
+def test_cluster_settings_that_cannot_work_fail_at_start(env, message):
+    with pytest.raises(ConfigError) as info:
+        load_settings(env)
+    assert message in str(info.value)
+
+
 def test_every_field_has_an_environment_variable():
     for f in dataclasses.fields(Settings):
         assert env_name(f.name) == "USAGEHOUSE_" + f.name.upper()

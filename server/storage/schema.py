@@ -2,13 +2,23 @@
 
 WAE keeps all datasets in one ClickHouse table and filters each query by dataset; we do the
 same and add `account_id` in front of the sort key so one account's rows are contiguous.
+
+On a ClickHouse cluster (`USAGEHOUSE_CLICKHOUSE_CLUSTER`) each table is a Replicated local
+table on every node (`points_local`) behind a Distributed table of the name the code queries
+(`points`); see `Layout`.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # storage/__init__ imports this module; the protocol is only for typing
+import orjson
+
+from ..config import CLUSTER_NAME
+
+if TYPE_CHECKING:  # only for typing: the protocol's module imports the settings
     from . import Storage
 
 BLOB_COUNT = 20
@@ -57,6 +67,9 @@ INSERT_COLUMNS: tuple[str, ...] = (
 #: Group-commit inserts are tens of thousands of 45-column rows: as Wide parts they took twice
 #: the CPU and time to write (benchmarks/ingest.py); merges past 256 MiB become Wide.
 COMPACT_PART_BYTES = 256 * 1024 * 1024
+#: A single server remembers the tokens of this many recent inserts, so an insert retried with
+#: its token (ingest/writer.py) is stored once; Replicated tables keep theirs in Keeper anyway.
+DEDUP_WINDOW = 1000
 
 
 #: Bookkeeping rows share the points table so that they commit in the same part as the points
@@ -104,15 +117,70 @@ def ttl_clause(retention_days: int) -> str:
     )
 
 
-def points_ddl(database: str, retention_days: int) -> str:
-    """CREATE TABLE for the points table; idempotent (IF NOT EXISTS)."""
+#: The local tables of a cluster are named after their Distributed table with this suffix.
+LOCAL_SUFFIX = "_local"
+#: Rows go to a shard by their flush: every row of one insert has the same `_batch`, so the
+#: whole insert (points, their counters, their requests' records) lands in one part on one
+#: shard, as on one server, and a retry with the same token reaches the same shard. A
+#: key by account would put an account (often a deployment's only one) on a single shard.
+POINTS_SHARDING_KEY = "cityHash64(_batch)"
+METER_STARTS_SHARDING_KEY = "cityHash64(meter)"
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Where the tables live: on one server (`cluster` empty), or on every node of a cluster
+    as Replicated local tables behind Distributed tables of the names the code queries."""
+
+    database: str
+    cluster: str = ""
+
+    def __post_init__(self) -> None:
+        if self.cluster and not re.fullmatch(CLUSTER_NAME, self.cluster):
+            raise ValueError(f"cluster name {self.cluster!r} is not a plain name")
+
+    def local(self, table: str) -> str:
+        """The table that stores `table`'s rows (system.tables describes it)."""
+        return table + LOCAL_SUFFIX if self.cluster else table
+
+    @property
+    def on_cluster(self) -> str:
+        return f" ON CLUSTER '{self.cluster}'" if self.cluster else ""
+
+    def create(self, table: str) -> str:
+        """The head of the CREATE statement of the table that stores `table`'s rows."""
+        return f"CREATE TABLE IF NOT EXISTS {self.database}.{self.local(table)}{self.on_cluster}"
+
+    def engine(self, table: str) -> str:
+        """MergeTree, or ReplicatedMergeTree at a Keeper path per shard (node macros)."""
+        if not self.cluster:
+            return "MergeTree"
+        path = f"/clickhouse/tables/{{shard}}/{self.database}/{self.local(table)}"
+        return f"ReplicatedMergeTree('{path}', '{{replica}}')"
+
+    def distributed(self, table: str, sharding_key: str) -> str:
+        """The Distributed table `table` over the local tables of every shard."""
+        local = self.local(table)
+        return (
+            f"CREATE TABLE IF NOT EXISTS {self.database}.{table}{self.on_cluster} "
+            f"AS {self.database}.{local}\n"
+            f"ENGINE = Distributed('{self.cluster}', '{self.database}', '{local}', {sharding_key})"
+        )
+
+
+def points_ddl(database: str, retention_days: int, cluster: str = "") -> str:
+    """CREATE TABLE for the table that stores points; idempotent (IF NOT EXISTS)."""
+    layout = Layout(database, cluster)
     blobs = ",\n    ".join(
         f"{c} String DEFAULT ifNull(_blobs[{i}], '')" for i, c in enumerate(BLOB_COLUMNS, 1)
     )
     doubles = ",\n    ".join(
         f"{c} Float64 DEFAULT _doubles[{i}]" for i, c in enumerate(DOUBLE_COLUMNS, 1)
     )
-    return f"""CREATE TABLE IF NOT EXISTS {database}.{TABLE} (
+    settings = f"min_bytes_for_wide_part = {COMPACT_PART_BYTES}"
+    if not cluster:
+        settings += f", non_replicated_deduplication_window = {DEDUP_WINDOW}"
+    return f"""{layout.create(TABLE)} (
     account_id LowCardinality(String),
     dataset LowCardinality(String),
     timestamp DateTime('UTC'),
@@ -125,38 +193,55 @@ def points_ddl(database: str, retention_days: int) -> str:
     _batch UInt64 DEFAULT 0,
     INDEX batch_minmax _batch TYPE minmax GRANULARITY 1
 )
-ENGINE = MergeTree
+ENGINE = {layout.engine(TABLE)}
 PARTITION BY toYYYYMM(timestamp)
 ORDER BY (account_id, dataset, index1, timestamp)
 TTL {ttl_clause(retention_days)}
-SETTINGS min_bytes_for_wide_part = {COMPACT_PART_BYTES}"""
+SETTINGS {settings}"""
 
 
-def retention_ddl(database: str, retention_days: int) -> str:
+def retention_ddl(database: str, retention_days: int, cluster: str = "") -> str:
     """ALTER that re-applies the TTL, so a changed USAGEHOUSE_RETENTION_DAYS takes effect."""
-    return f"ALTER TABLE {database}.{TABLE} MODIFY TTL {ttl_clause(retention_days)}"
+    layout = Layout(database, cluster)
+    return (
+        f"ALTER TABLE {database}.{layout.local(TABLE)}{layout.on_cluster} "
+        f"MODIFY TTL {ttl_clause(retention_days)}"
+    )
 
 
 METER_STARTS_TABLE = "meter_starts"
 
 
-def meter_starts_ddl(database: str) -> str:
+def meter_starts_ddl(database: str, cluster: str = "") -> str:
     """When each meter's counters began (as a batch id): older points are estimated."""
-    return f"""CREATE TABLE IF NOT EXISTS {database}.{METER_STARTS_TABLE} (
+    layout = Layout(database, cluster)
+    return f"""{layout.create(METER_STARTS_TABLE)} (
     meter String,
     batch UInt64
 )
-ENGINE = MergeTree
+ENGINE = {layout.engine(METER_STARTS_TABLE)}
 ORDER BY meter"""
 
 
-def all_ddl(database: str, retention_days: int) -> list[str]:
-    """Every statement that brings a database to the current schema, in order."""
-    return [
-        f"CREATE DATABASE IF NOT EXISTS {database}",
-        points_ddl(database, retention_days),
-        meter_starts_ddl(database),
+def _statements(layout: Layout, retention_days: int) -> list[tuple[str, str]]:
+    """(what it creates, DDL) in order; "" names the database."""
+    db, cluster = layout.database, layout.cluster
+    statements = [
+        ("", f"CREATE DATABASE IF NOT EXISTS {db}{layout.on_cluster}"),
+        (layout.local(TABLE), points_ddl(db, retention_days, cluster)),
+        (layout.local(METER_STARTS_TABLE), meter_starts_ddl(db, cluster)),
     ]
+    if cluster:
+        statements += [
+            (TABLE, layout.distributed(TABLE, POINTS_SHARDING_KEY)),
+            (METER_STARTS_TABLE, layout.distributed(METER_STARTS_TABLE, METER_STARTS_SHARDING_KEY)),
+        ]
+    return statements
+
+
+def all_ddl(database: str, retention_days: int, cluster: str = "") -> list[str]:
+    """Every statement that brings a database to the current schema, in order."""
+    return [ddl for _, ddl in _statements(Layout(database, cluster), retention_days)]
 
 
 #: Tables of the first release, whose rows now live in the points table.
@@ -177,19 +262,26 @@ def legacy_counters_copy(database: str) -> str:
 
 
 async def _table_names(storage: Storage, database: str) -> set[str]:
+    """The database's tables, plus "" if the database exists."""
     names = await storage.query(
-        f"SELECT name FROM system.tables WHERE database = '{database}'", "TabSeparated"
+        f"SELECT '' FROM system.databases WHERE name = '{database}' UNION ALL "
+        f"SELECT name FROM system.tables WHERE database = '{database}'",
+        "JSONCompactEachRow",
+        lane="write",
     )
-    return set(names.decode().split())
+    return {orjson.loads(line)[0] for line in names.splitlines()}
 
 
-async def migrate(storage: Storage, database: str, retention_days: int) -> None:
-    """Create what is missing, move the first release's bookkeeping tables into the points
-    table, and re-apply the TTL only when retention changed (MODIFY TTL rewrites parts, so it
-    must not run on every start)."""
-    for ddl in all_ddl(database, retention_days):
-        await storage.command(ddl)
+async def migrate(storage: Storage, database: str, retention_days: int, cluster: str = "") -> None:
+    """Create what is missing (only that: a DBA may have created the tables and given this
+    server no DDL rights), move the first release's bookkeeping tables into the points table,
+    and re-apply the TTL only when retention changed (MODIFY TTL rewrites parts, so it must
+    not run on every start). On a cluster the local tables describe the schema."""
+    layout = Layout(database, cluster)
     tables = await _table_names(storage, database)
+    for name, ddl in _statements(layout, retention_days):
+        if name not in tables:
+            await storage.command(ddl)
     if LEGACY_COUNTERS_TABLE in tables:
         await storage.command(legacy_counters_copy(database))
         await storage.command(f"DROP TABLE {database}.{LEGACY_COUNTERS_TABLE}")
@@ -197,8 +289,10 @@ async def migrate(storage: Storage, database: str, retention_days: int) -> None:
         # Records live a day; keys used in the day before the upgrade are forgotten.
         await storage.command(f"DROP TABLE {database}.{LEGACY_IDEMPOTENCY_TABLE}")
     engine = await storage.query(
-        f"SELECT engine_full FROM system.tables WHERE database = '{database}' AND name = '{TABLE}'",
+        f"SELECT engine_full FROM system.tables "
+        f"WHERE database = '{database}' AND name = '{layout.local(TABLE)}'",
         "TabSeparated",
+        lane="write",
     )
     days = int(retention_days)
     current = (
@@ -206,4 +300,9 @@ async def migrate(storage: Storage, database: str, retention_days: int) -> None:
         f"toIntervalDay({max(days, COUNTERS_MIN_DAYS)}) WHERE dataset = ",
     )
     if not all(part in engine.decode() for part in current):
-        await storage.command(retention_ddl(database, retention_days))
+        await storage.command(retention_ddl(database, retention_days, cluster))
+    if not cluster and b"non_replicated_deduplication_window" not in engine:
+        await storage.command(  # a table of an earlier version: retried inserts dedup too
+            f"ALTER TABLE {database}.{TABLE} "
+            f"MODIFY SETTING non_replicated_deduplication_window = {DEDUP_WINDOW}"
+        )

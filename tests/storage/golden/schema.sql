@@ -55,7 +55,7 @@ ENGINE = MergeTree
 PARTITION BY toYYYYMM(timestamp)
 ORDER BY (account_id, dataset, index1, timestamp)
 TTL timestamp + INTERVAL 92 DAY DELETE WHERE dataset NOT IN ('#counters', '#idempotency'), timestamp + INTERVAL 730 DAY DELETE WHERE dataset = '#counters', toDateTime(intDiv(_batch, 1024000000)) + INTERVAL 1 DAY DELETE WHERE dataset = '#idempotency'
-SETTINGS min_bytes_for_wide_part = 268435456;
+SETTINGS min_bytes_for_wide_part = 268435456, non_replicated_deduplication_window = 1000;
 
 CREATE TABLE IF NOT EXISTS usagehouse.meter_starts (
     meter String,
