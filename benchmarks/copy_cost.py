@@ -22,9 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from server.storage import InsertBatch  # noqa: E402
-from server.storage import clickhouse as ch  # noqa: E402
 from server.storage.clickhouse import ClickHouseStorage  # noqa: E402
-from server.storage.schema import COPIES, INSERT_COLUMNS, TABLE, copy_view_ddl  # noqa: E402
+from server.storage.schema import COPIES, INSERT_COLUMNS, TABLE, Layout, copy_view_ddl  # noqa: E402
 
 SIZES = (1_000, 30_000, 200_000)
 MODES = ("no copies", "views in turn", "views at once")
@@ -51,8 +50,9 @@ async def set_mode(storage: ClickHouseStorage, mode: str, views: bool) -> bool:
     if want != views:
         for copy in COPIES:
             drop = f"DROP VIEW {storage.database}.{copy.view}"
-            await storage.command(copy_view_ddl(storage.database, copy) if want else drop)
-    ch.INSERT_SETTINGS["parallel_view_processing"] = int(mode == "views at once")
+            await storage.command(copy_view_ddl(Layout(storage.database), copy) if want else drop)
+    # The storage's own insert settings, with one more: a benchmark may reach in.
+    storage._insert_settings["parallel_view_processing"] = int(mode == "views at once")
     return want
 
 

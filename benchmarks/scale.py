@@ -156,7 +156,7 @@ async def rebuild_copies_s(storage: ClickHouseStorage) -> float:
         await storage.command(f"DROP VIEW IF EXISTS {db}.{copy.view}")
         await storage.command(f"DROP TABLE IF EXISTS {db}.{copy.table}")
     started = time.perf_counter()
-    await schema.build_copies(storage, db, {schema.TABLE})
+    await schema.build_copies(storage, schema.Layout(db), 92, {schema.TABLE})
     return time.perf_counter() - started
 
 

@@ -1,4 +1,4 @@
-"""The `usagehouse` command: serve and schema, plus the demo, sql, bill and translate
+"""The `usagehouse` command: serve and schema, plus the demo, sql, bill, translate and import
 subcommands."""
 
 from __future__ import annotations
@@ -7,13 +7,15 @@ import argparse
 import asyncio
 import gc
 import logging
+import re
 import sys
 from collections.abc import Sequence
 
-from .config import ConfigError, load_settings
+from .config import CLUSTER_NAME, ConfigError, load_settings
 from .console import add_console_commands
 from .demo import add_demo_command
 from .errors import AppError
+from .importer.cli import add_import_command
 from .serving import StartError
 from .storage import DEFAULT_DATABASE, schema
 
@@ -45,14 +47,22 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def ddl_script(database: str, retention_days: int) -> str:
+def ddl_script(database: str, retention_days: int, cluster: str = "") -> str:
     """Every statement the server runs to create its schema, each ending in `;`."""
-    return ";\n\n".join(schema.all_ddl(database, retention_days)) + ";\n"
+    return ";\n\n".join(schema.all_ddl(database, retention_days, cluster)) + ";\n"
 
 
 def _schema(args: argparse.Namespace) -> int:
-    sys.stdout.write(ddl_script(args.database, load_settings().retention_days))
+    settings = load_settings()
+    cluster = settings.clickhouse_cluster if args.cluster is None else args.cluster
+    sys.stdout.write(ddl_script(args.database, settings.retention_days, cluster))
     return 0
+
+
+def _cluster_name(value: str) -> str:
+    if not re.fullmatch(CLUSTER_NAME, value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a plain cluster name")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
         "each ending in ';', for a DBA to run by hand (TTL from USAGEHOUSE_RETENTION_DAYS).",
     )
     schema.add_argument(
+        "--cluster",
+        type=_cluster_name,
+        help="ClickHouse cluster: ON CLUSTER DDL, Replicated local tables and Distributed "
+        "tables (USAGEHOUSE_CLICKHOUSE_CLUSTER, default none: one server)",
+    )
+    schema.add_argument(
         "--database",
         default=DEFAULT_DATABASE,
         help=f"database to create the tables in (default {DEFAULT_DATABASE})",
@@ -84,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema.set_defaults(run=_schema)
     add_demo_command(commands)
     add_console_commands(commands)
+    add_import_command(commands)
     return parser
 
 

@@ -9,16 +9,22 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 ENV_PREFIX = "USAGEHOUSE_"
+#: The SQL dialects by name (server/sql/dialect.py's `Dialect`), the server's default first.
+SQL_DIALECTS = ("extended", "wae")
 #: The account everything uses when none is named: the README's examples, `usagehouse demo`,
 #: `sql` and `bill`, Grafana in local-dev mode and the compose stack.
 DEFAULT_ACCOUNT = "demo"
 #: A USAGEHOUSE_STORAGE that starts with one of these is a ClickHouse server, else a directory.
 SERVER_SCHEMES = ("http://", "https://")
+#: What a ClickHouse cluster name (USAGEHOUSE_CLICKHOUSE_CLUSTER) may look like: it is spelled
+#: into DDL as a string literal, so it stays a plain name.
+CLUSTER_NAME = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
 
 
 class ConfigError(ValueError):
@@ -54,6 +60,8 @@ class Settings:
     queue_account_share: float = field(default=0.5, metadata={"max": 1.0})
     max_batch_points: int = 200_000
     flush_interval_ms: float = field(default=50.0, metadata={"min": 0})
+    #: The SQL dialect requests get unless they ask for the other (server/sql/dialect.py).
+    sql_dialect: str = field(default=SQL_DIALECTS[0], metadata=_choice(*SQL_DIALECTS))
     sql_timeout_s: float = 10.0
     sql_max_rows_to_read: int = 2_000_000_000
     sql_read_budget_rows: int = 1_000_000
@@ -64,6 +72,8 @@ class Settings:
     sql_max_queued_per_account: int = field(default=8, metadata={"min": 0})
     sql_max_concurrent: int = 8
     query_connections: int = 4
+    clickhouse_cluster: str = ""
+    clickhouse_insert_quorum: int = field(default=0, metadata={"min": 0})
     shutdown_timeout_s: float = 5.0
     log_level: str = field(default="info", metadata=_choice("debug", "info", "warning", "error"))
 
@@ -84,6 +94,22 @@ class Settings:
             raise ConfigError(
                 f"USAGEHOUSE_STORAGE={self.storage!r} is invalid: expected a directory or "
                 "http(s)://user:pass@host:port/database"
+            )
+        if self.clickhouse_cluster:
+            if not re.fullmatch(CLUSTER_NAME, self.clickhouse_cluster):
+                raise ConfigError(
+                    f"USAGEHOUSE_CLICKHOUSE_CLUSTER={self.clickhouse_cluster!r} is invalid: "
+                    "expected a cluster name from the servers' remote_servers"
+                )
+            if not self.is_remote_storage:
+                raise ConfigError(
+                    "USAGEHOUSE_CLICKHOUSE_CLUSTER needs USAGEHOUSE_STORAGE to be a ClickHouse "
+                    "server URL, not a directory"
+                )
+        elif self.clickhouse_insert_quorum:
+            raise ConfigError(
+                "USAGEHOUSE_CLICKHOUSE_INSERT_QUORUM needs USAGEHOUSE_CLICKHOUSE_CLUSTER "
+                "(a quorum counts the replicas of a shard)"
             )
 
     @property

@@ -20,12 +20,14 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import quote
 
-from .config import DEFAULT_ACCOUNT
+from .config import DEFAULT_ACCOUNT, SQL_DIALECTS, env_name, load_settings
 from .errors import SqlError
 from .storage import DEFAULT_DATABASE
 from .storage.schema import TABLE
 
 URL_ENV = "USAGEHOUSE_URL"
+DIALECT_HEADER = "Usagehouse-Dialect"
+WARNING_HEADER = "Usagehouse-Warning"
 ACCOUNT_ENV = "USAGEHOUSE_ACCOUNT"
 TOKEN_ENV = "USAGEHOUSE_API_TOKEN"
 DEFAULT_URL = "http://127.0.0.1:8787"
@@ -46,11 +48,13 @@ class ConsoleError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """A successful SQL API answer: the raw body, its media type and the resolution it was
-    read from (the Usagehouse-Resolution header: `100%`, `10%`, `1%`; empty if none)."""
+    """A successful SQL API answer: the raw body, its media type, the server's portability
+    warning (empty when the query would run on WAE too) and the resolution the answer was read
+    from (the Usagehouse-Resolution header: `100%`, `10%`, `1%`; empty if none)."""
 
     body: bytes
     content_type: str
+    warning: str = ""
     resolution: str = ""
 
 
@@ -164,8 +168,8 @@ class SqlClient:
     account: str
     token: str = ""
     timeout_s: float = DEFAULT_TIMEOUT_S
-    #: Sent as the Usagehouse-Resolution header when set (`full`, `10%`, ...).
-    resolution: str = ""
+    dialect: str = ""  # empty: the server's
+    resolution: str = ""  # sent as the Usagehouse-Resolution header when set (`full`, `10%`)
 
     @property
     def endpoint(self) -> str:
@@ -184,18 +188,24 @@ class SqlClient:
     def _send(
         self, url: str, method: str, body: bytes | None = None, content_type: str = ""
     ) -> Reply:
-        from .sql.resolution import HEADER
+        from .sql.resolution import HEADER as RESOLUTION_HEADER
 
         headers = {"Content-Type": content_type} if content_type else {}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
+        if self.dialect:
+            headers[DIALECT_HEADER] = self.dialect
         if self.resolution:
-            headers[HEADER] = self.resolution
+            headers[RESOLUTION_HEADER] = self.resolution
         request = urllib.request.Request(url, data=body, headers=headers, method=method)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
-                found = response.headers
-                return Reply(response.read(), found.get("Content-Type", ""), found.get(HEADER, ""))
+                return Reply(
+                    response.read(),
+                    response.headers.get("Content-Type", ""),
+                    response.headers.get(WARNING_HEADER, ""),
+                    response.headers.get(RESOLUTION_HEADER, ""),
+                )
         except urllib.error.HTTPError as e:
             raise ConsoleError(error_text(e.code, e.read())) from None
         except TimeoutError:
@@ -248,6 +258,8 @@ def run_statement(client: SqlClient, sql: str, out: TextIO, err: TextIO) -> int:
         return 1
     out.write(format_reply(reply, raw=has_own_format(sql)))
     out.flush()
+    if reply.warning:
+        print(f"warning: {reply.warning}", file=err)
     if (note := resolution_note(reply)) is not None:
         print(note, file=err)
     if (note := empty_datasets_note(client, sql)) is not None:
@@ -358,7 +370,9 @@ def _with_history(run: Callable[[], int]) -> int:
 
 
 def _sql_command(args: argparse.Namespace) -> int:
-    client = SqlClient(args.url, args.account, args.token or "", args.timeout, args.resolution)
+    client = SqlClient(
+        args.url, args.account, args.token or "", args.timeout, args.dialect or "", args.resolution
+    )
     if args.sql is not None:
         return run_statement(client, args.sql, sys.stdout, sys.stderr)
     if sys.stdin is None or not sys.stdin.isatty():
@@ -394,26 +408,36 @@ def _bill_command(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- `usagehouse translate`
 
 
-def translated_sql(sql: str, account: str, database: str = DEFAULT_DATABASE) -> str:
-    """The ClickHouse SQL a WAE statement runs as, with a FORMAT clause when it is not JSON."""
-    from .sql import translate
+def translated_sql(
+    sql: str, account: str, database: str = DEFAULT_DATABASE, dialect: str = SQL_DIALECTS[0]
+) -> tuple[str, tuple[str, ...]]:
+    """The ClickHouse SQL a WAE statement runs as, with a FORMAT clause when it is not JSON, and
+    what in it WAE would reject (always empty in the `wae` dialect, which raises instead)."""
+    from .sql import Dialect, translate
     from .sql.translation import DEFAULT_FORMAT
 
-    translation = translate(sql, account_id=account, database=database)
-    if translation.output_format == DEFAULT_FORMAT:
-        return translation.sql
-    return f"{translation.sql} FORMAT {translation.output_format}"
+    translation = translate(sql, account_id=account, database=database, dialect=Dialect(dialect))
+    text = translation.sql
+    if translation.output_format != DEFAULT_FORMAT:
+        text = f"{text} FORMAT {translation.output_format}"
+    return text, translation.nonportable
 
 
 def _translate_command(args: argparse.Namespace) -> int:
+    from .sql.dialect import warning
+
+    dialect = args.dialect or load_settings().sql_dialect
     try:
-        print(translated_sql(args.sql, args.account, args.database))
+        text, nonportable = translated_sql(args.sql, args.account, args.database, dialect)
     except SqlError as e:
         where = ""
         if "line" in e.detail:
             where = f" (line {e.detail['line']}, column {e.detail.get('col', '?')})"
         print(f"error: {e.message}{where}", file=sys.stderr)
         return 1
+    print(text)
+    if nonportable:
+        print(f"warning: {warning(nonportable)}", file=sys.stderr)
     return 0
 
 
@@ -453,13 +477,18 @@ def add_console_commands(subparsers: argparse._SubParsersAction[argparse.Argumen
         "With no statement: an interactive prompt on a terminal, else standard input.",
     )
     sql.add_argument("sql", nargs="?", help="the statement (omit for a prompt or stdin)")
+    _add_server_options(sql, account)
+    sql.add_argument(
+        "--dialect",
+        choices=SQL_DIALECTS,
+        help="SQL dialect: wae (what Cloudflare accepts) or extended (default: the server's)",
+    )
     sql.add_argument(
         "--resolution",
         default="",
         help="full (every row, however long it takes within the time limit), 10%%, 1%%, or "
         "adaptive (the default: the finest within the server's read budget)",
     )
-    _add_server_options(sql, account)
     sql.set_defaults(run=_sql_command)
 
     bill = subparsers.add_parser(
@@ -491,5 +520,11 @@ def add_console_commands(subparsers: argparse._SubParsersAction[argparse.Argumen
         "--database",
         default=DEFAULT_DATABASE,
         help=f"ClickHouse database (default {DEFAULT_DATABASE})",
+    )
+    translate.add_argument(
+        "--dialect",
+        choices=SQL_DIALECTS,
+        help="SQL dialect: wae (what Cloudflare accepts) or extended "
+        f"(default: ${env_name('sql_dialect')}, else {SQL_DIALECTS[0]})",
     )
     translate.set_defaults(run=_translate_command)

@@ -124,6 +124,11 @@ class StorageUnavailable(AppError):
     status, code = 503, "storage_unavailable"
 
 
+class InsertOutcomeUnknown(StorageUnavailable):
+    """An insert failed where it may have been stored all the same (the connection broke, a
+    timeout): repeating it with the same deduplication token stores it once."""
+
+
 #: Routes whose errors use Cloudflare's v4 envelope for auth failures (the SQL API).
 CLOUDFLARE_PREFIX = "/client/v4/"
 #: What Cloudflare's API gateway answers before WAE sees the request: in the v4 envelope.

@@ -67,6 +67,11 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=registry,
         )
+        self.insert_retries_total = Counter(
+            "usagehouse_insert_retries_total",
+            "Inserts repeated (with their deduplication token) after an unknown outcome.",
+            registry=registry,
+        )
         self.insert_batch_points = Histogram(
             "usagehouse_insert_batch_points",
             "Rows per group-commit insert.",

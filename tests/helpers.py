@@ -41,11 +41,13 @@ class InterruptedStorage:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._storage, name)
 
-    async def insert_columns(self, table: str, columns: Any, data: bytes) -> None:
+    async def insert_columns(
+        self, table: str, columns: Any, data: bytes, *, token: str | None = None
+    ) -> None:
         if self._left is not None:
             if self._left <= 0:
                 from server.errors import StorageUnavailable
 
                 raise StorageUnavailable("interrupted by the test")
             self._left -= 1
-        await self._storage.insert_columns(table, columns, data)
+        await self._storage.insert_columns(table, columns, data, token=token)

@@ -14,6 +14,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from xml.etree import ElementTree
 
 import pytest
 import yaml
@@ -331,3 +332,161 @@ def test_env_example_values_give_the_same_stack(
     raw = services["usagehouse"]["environment"]
     with_env = {k: interpolate(v, dotenv) for k, v in raw.items()}
     assert with_env == environment(services["usagehouse"])
+
+
+# --- the `cluster` profile ------------------------------------------------------------------
+
+CLUSTER_SERVICES = {
+    "ch-keeper",
+    "ch-s1r1",
+    "ch-s1r2",
+    "ch-s2r1",
+    "ch-s2r2",
+    "uh-1",
+    "uh-2",
+    "lb",
+    "grafana-cluster",
+    "prometheus-cluster",
+}
+CLICKHOUSE_NODES = ("ch-s1r1", "ch-s1r2", "ch-s2r1", "ch-s2r2")
+REPLICAS = ("uh-1", "uh-2")
+
+
+def xml(path: str) -> ElementTree.Element:
+    return ElementTree.parse(ROOT / path).getroot()
+
+
+def haproxy_sections() -> dict[str, list[str]]:
+    """`backend NAME` / `frontend NAME` -> its lines."""
+    sections: dict[str, list[str]] = {}
+    current: list[str] = []
+    for raw in (ROOT / "haproxy" / "haproxy.cfg").read_text().splitlines():
+        line = raw.split("#")[0].strip()
+        if not line:
+            continue
+        if not raw.startswith((" ", "\t")):
+            current = sections.setdefault(line, [])
+        else:
+            current.append(line)
+    return sections
+
+
+def test_cluster_profile_defines_its_own_stack(services: dict[str, dict[str, Any]]) -> None:
+    profiled = {name for name, s in services.items() if s.get("profiles") == ["cluster"]}
+    assert profiled == CLUSTER_SERVICES
+    for name in CLUSTER_SERVICES:
+        networks = services[name]["networks"]
+        assert list(networks) == ["cluster"], name
+    for name in SERVICES:  # the default stack is untouched by the profile
+        assert "networks" not in services[name], name
+
+
+def test_every_cluster_service_has_a_healthcheck(services: dict[str, dict[str, Any]]) -> None:
+    for name in CLUSTER_SERVICES:
+        check = services[name]["healthcheck"]
+        assert check["test"][0] in ("CMD", "CMD-SHELL"), name
+    for name in REPLICAS:
+        assert "/ready" in " ".join(services[name]["healthcheck"]["test"])
+
+
+def test_remote_servers_name_the_cluster_the_replicas_use(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    config = xml("clickhouse/cluster/cluster.xml")
+    clusters = {c.tag: c for c in config.find("remote_servers") or []}
+    for name in REPLICAS:
+        settings = load_settings(environment(services[name]))
+        assert settings.clickhouse_cluster in clusters, name
+        assert settings.clickhouse_insert_quorum == 2  # both replicas of a shard
+        Authenticator(settings.tokens)
+    shards = clusters["usagehouse"].findall("shard")
+    assert len(shards) == 2
+    for number, shard in enumerate(shards, 1):
+        assert shard.findtext("internal_replication") == "true"
+        replicas = shard.findall("replica")
+        assert len(replicas) == 2
+        for replica in replicas:
+            host = replica.findtext("host")
+            env = environment(services[host])
+            assert env["CLICKHOUSE_SHARD"] == str(number) and env["CLICKHOUSE_REPLICA"] == host
+            assert replica.findtext("port") == "9000"
+            for credential in ("user", "password"):
+                assert replica.find(credential).get("from_env") in env  # type: ignore[union-attr]
+    hosts = [r.findtext("host") for s in shards for r in s.findall("replica")]
+    assert sorted(hosts) == sorted(CLICKHOUSE_NODES)
+
+
+def test_every_node_reads_the_cluster_config_and_finds_keeper(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    config = xml("clickhouse/cluster/cluster.xml")
+    macros = config.find("macros")
+    assert macros is not None
+    assert {m.tag: m.get("from_env") for m in macros} == {
+        "shard": "CLICKHOUSE_SHARD",
+        "replica": "CLICKHOUSE_REPLICA",
+    }
+    for name in CLICKHOUSE_NODES:
+        mounts = bind_mounts(services[name])
+        source, options = mounts["/etc/clickhouse-server/config.d/cluster.xml"]
+        assert source == "./clickhouse/cluster/cluster.xml" and options == "ro"
+        assert services[name]["depends_on"]["ch-keeper"]["condition"] == "service_healthy"
+    keeper = xml("clickhouse/cluster/keeper.xml").find("keeper_server")
+    assert keeper is not None
+    node = config.find("zookeeper/node")
+    assert node is not None and node.findtext("host") == "ch-keeper"
+    assert node.findtext("port") == keeper.findtext("tcp_port")
+    assert keeper.findtext("raft_configuration/server/hostname") == "ch-keeper"
+    keeper_mounts = bind_mounts(services["ch-keeper"])
+    assert "--config-file=/etc/clickhouse-keeper/keeper.xml" in services["ch-keeper"]["command"]
+    assert (
+        keeper_mounts["/etc/clickhouse-keeper/keeper.xml"][0] == "./clickhouse/cluster/keeper.xml"
+    )
+
+
+def test_the_load_balancer_fronts_the_replicas_and_the_nodes(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    sections = haproxy_sections()
+    api = sections["backend usagehouse"]
+    assert "balance hdr(Idempotency-Key)" in api and "hash-type consistent" in api
+    assert sorted(line.split()[1] for line in api if line.startswith("server")) == list(REPLICAS)
+    nodes = sections["backend clickhouse"]
+    assert sorted(line.split()[1] for line in nodes if line.startswith("server")) == sorted(
+        CLICKHOUSE_NODES
+    )
+    assert "bind :8787" in sections["frontend usagehouse"]
+    assert "bind :8123" in sections["frontend clickhouse"]
+    assert "monitor-uri /health" in sections["frontend health"]
+    assert "8404" in " ".join(services["lb"]["healthcheck"]["test"])
+    for name in REPLICAS:
+        url = parse_url(environment(services[name])["USAGEHOUSE_STORAGE"])
+        assert (url["host"], url["port"], url["database"]) == ("lb", 8123, "usagehouse")
+        node_env = environment(services["ch-s1r1"])
+        assert (url["username"], url["password"]) == (
+            node_env["CLICKHOUSE_USER"],
+            node_env["CLICKHOUSE_PASSWORD"],
+        )
+    assert bind_mounts(services["lb"])["/usr/local/etc/haproxy/haproxy.cfg"][0] == (
+        "./haproxy/haproxy.cfg"
+    )
+
+
+def test_cluster_grafana_and_prometheus_watch_the_cluster_stack(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    grafana = environment(services["grafana-cluster"])
+    assert urlsplit(grafana["UH_URL"]).hostname == "lb"
+    assert (
+        bind_mounts(services["grafana-cluster"]).keys() == bind_mounts(services["grafana"]).keys()
+    )
+    datasources = yaml.safe_load(
+        (ROOT / "grafana/provisioning/datasources/usagehouse.yaml").read_text()
+    )["datasources"]
+    prometheus_url = next(d["url"] for d in datasources if d["type"] == "prometheus")
+    aliases = services["prometheus-cluster"]["networks"]["cluster"]["aliases"]
+    assert urlsplit(prometheus_url).hostname in aliases
+    config = yaml.safe_load((ROOT / "prometheus" / "prometheus-cluster.yml").read_text())
+    job = next(j for j in config["scrape_configs"] if j["job_name"] == "usagehouse")
+    targets = [t for group in job["static_configs"] for t in group["targets"]]
+    assert targets == [f"{name}:8787" for name in REPLICAS]

@@ -20,6 +20,7 @@ def test_defaults_match_the_design():
         "equitable",
     )
     assert s.retention_days == 92
+    assert s.sql_dialect == "extended"
     assert s.is_loopback and not s.is_remote_storage
 
 
@@ -56,6 +57,7 @@ def test_flags_override_environment():
         ("USAGEHOUSE_PORT", "eighty", "USAGEHOUSE_PORT='eighty' is invalid: expected a int"),
         ("USAGEHOUSE_PORT", "70000", "USAGEHOUSE_PORT=70000 is out of range"),
         ("USAGEHOUSE_SAMPLING", "sometimes", "USAGEHOUSE_SAMPLING='sometimes' is invalid"),
+        ("USAGEHOUSE_SQL_DIALECT", "strict", "expected one of extended, wae"),
         ("USAGEHOUSE_RETENTION_DAYS", "0", "USAGEHOUSE_RETENTION_DAYS=0 is out of range"),
         ("USAGEHOUSE_SQL_TIMEOUT_S", "-1", "USAGEHOUSE_SQL_TIMEOUT_S=-1.0 is out of range"),
         ("USAGEHOUSE_SAMPLE_TOTAL_BUDGET", "lots", "USAGEHOUSE_SAMPLE_TOTAL_BUDGET='lots'"),
@@ -65,6 +67,40 @@ def test_flags_override_environment():
 def test_invalid_values_fail_naming_the_variable(var, value, message):
     with pytest.raises(ConfigError) as info:
         load_settings({var: value})
+    assert message in str(info.value)
+
+
+SERVER = {"USAGEHOUSE_STORAGE": "http://u:p@ch:8123/db"}
+
+
+def test_cluster_mode_takes_a_cluster_name_and_a_quorum():
+    s = load_settings(
+        SERVER | {"USAGEHOUSE_CLICKHOUSE_CLUSTER": "uh", "USAGEHOUSE_CLICKHOUSE_INSERT_QUORUM": "2"}
+    )
+    assert (s.clickhouse_cluster, s.clickhouse_insert_quorum) == ("uh", 2)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"USAGEHOUSE_CLICKHOUSE_CLUSTER": "uh"},
+            "USAGEHOUSE_CLICKHOUSE_CLUSTER needs USAGEHOUSE_STORAGE to be a ClickHouse server URL",
+        ),
+        (
+            SERVER | {"USAGEHOUSE_CLICKHOUSE_CLUSTER": "my cluster"},
+            "USAGEHOUSE_CLICKHOUSE_CLUSTER='my cluster' is invalid",
+        ),
+        (
+            SERVER | {"USAGEHOUSE_CLICKHOUSE_INSERT_QUORUM": "2"},
+            "USAGEHOUSE_CLICKHOUSE_INSERT_QUORUM needs USAGEHOUSE_CLICKHOUSE_CLUSTER",
+        ),
+    ],
+    ids=["embedded", "not-a-name", "quorum-without-cluster"],
+)
+def test_cluster_settings_that_cannot_work_fail_at_start(env, message):
+    with pytest.raises(ConfigError) as info:
+        load_settings(env)
     assert message in str(info.value)
 
 

@@ -172,6 +172,26 @@ def test_translate_parse_error_names_the_position(capsys):
     assert err.startswith("error: ") and "(line 1, column " in err
 
 
+def test_translate_in_wae_prints_waes_message(capsys):
+    assert usagehouse("translate", "--dialect", "wae", "SELECT DISTINCT blob1 FROM usage") == 1
+    out, err = capsys.readouterr()
+    assert (out, err) == ("", "error: selection used unsupported features: SELECT DISTINCT\n")
+
+
+def test_translate_in_extended_warns_on_stderr(capsys):
+    assert usagehouse("translate", "SELECT uniq(blob1) AS n FROM usage") == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("SELECT uniq(blob1) AS n FROM (SELECT dataset, ")
+    assert err == "warning: not portable to WAE: uniq\n"
+
+
+def test_translate_takes_its_default_dialect_from_the_environment(capsys, monkeypatch):
+    monkeypatch.setenv("USAGEHOUSE_SQL_DIALECT", "wae")
+    assert usagehouse("translate", "SELECT uniq(blob1) FROM usage") == 1
+    assert capsys.readouterr().err == "error: unsupported function: uniq\n"
+    assert usagehouse("translate", "--dialect", "extended", "SELECT uniq(blob1) FROM usage") == 0
+
+
 # ---------------------------------------------------------------- sql, against a real server
 
 
@@ -402,3 +422,18 @@ def test_a_bad_resolution_is_the_servers_400(base_url, capsys):
     args = ("--url", base_url, "--account", ACCOUNT, "--resolution", "most")
     assert usagehouse("sql", BY_CUSTOMER, *args) == 1
     assert "resolution must be one of" in capsys.readouterr().err
+
+
+def test_sql_prints_the_portability_warning_on_stderr(base_url, capsys):
+    query = "SELECT uniq(index1) AS customers FROM usage"
+    assert usagehouse("sql", query, "--url", base_url, "--account", ACCOUNT) == 0
+    out, err = capsys.readouterr()
+    assert out == " customers\n-----------\n         3\n(1 row)\n"
+    assert err == "warning: not portable to WAE: uniq\n"
+
+
+def test_sql_in_wae_prints_waes_422(base_url, capsys):
+    query = "SELECT uniq(index1) AS customers FROM usage"
+    args = ("--url", base_url, "--account", ACCOUNT, "--dialect", "wae")
+    assert usagehouse("sql", query, *args) == 1
+    assert capsys.readouterr().err == "error: unsupported function: uniq (HTTP 422)\n"

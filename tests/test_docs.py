@@ -84,9 +84,15 @@ def test_commands_call_the_virtual_environment_by_path():
         if re.match(r"(python3?|pip|pytest) ", inline):
             raise AssertionError(f"call it as .venv/bin/...: {inline}")
         if inline.startswith("usagehouse "):  # a synopsis in the CLI table
-            assert inline.split()[1] in {"serve", "sql", "translate", "bill", "demo", "schema"}, (
-                inline
-            )
+            assert inline.split()[1] in {
+                "serve",
+                "sql",
+                "translate",
+                "bill",
+                "demo",
+                "schema",
+                "import",
+            }, inline
 
 
 # --- the README followed verbatim ----------------------------------------------------------
@@ -158,7 +164,7 @@ def test_examples_are_found_where_the_readme_has_them():
     quick = examples(section("Quick start"))
     kinds = [kind for _, _, kind in quick]
     assert kinds == ["json", "json", "text", "text", "any", "json"], quick
-    assert [kind for _, _, kind in examples(section("Command line"))] == ["console", "console"]
+    assert [kind for _, _, kind in examples(section("Command line"))] == ["console"] * 3
 
 
 @pytest.fixture(scope="module")

@@ -747,3 +747,56 @@ async def test_infinity_backend_parser_target_gets_typed_numbers(gclient):
         {"t": (T0 + 120) * MS, "label": "bob", "value": 1},
     ]
     assert all(isinstance(row["t"], int) and isinstance(row["value"], int) for row in data)
+
+
+# --- dialects ---------------------------------------------------------------------------------
+
+WAE = {**A, "Usagehouse-Dialect": "wae"}
+UNIQ_SERIES = (
+    "SELECT $__timeInterval(timestamp) AS time, uniq(blob1) AS endpoints "
+    "FROM api WHERE $__timeFilter(timestamp) GROUP BY time ORDER BY time"
+)
+
+
+async def test_code_mode_in_extended_warns_what_wae_rejects(gclient):
+    resp = await gclient.post(BASE + "/query", json=query_body([code(UNIQ_SERIES)]), headers=A)
+    assert resp.status == 200, await resp.text()
+    assert resp.headers["Usagehouse-Warning"] == "not portable to WAE: uniq"
+
+
+async def test_code_mode_in_wae_is_refused_with_waes_message(gclient):
+    for headers, path in ((WAE, "/query"), (A, "/query?dialect=wae")):
+        resp = await gclient.post(
+            BASE + path, json=query_body([code(UNIQ_SERIES)]), headers=headers
+        )
+        assert resp.status == 422
+        assert (await resp.json())["message"] == "unsupported function: uniq"
+
+
+async def test_variables_follow_the_dialect(gclient):
+    body = {"payload": {"target": "SELECT DISTINCT blob1 FROM api"}}
+    resp = await gclient.post(BASE + "/variable", json=body, headers=WAE)
+    assert resp.status == 422
+    assert (await resp.json())["message"] == (
+        "selection used unsupported features: SELECT DISTINCT"
+    )
+    resp = await gclient.post(BASE + "/variable", json=body, headers=A)
+    assert resp.headers["Usagehouse-Warning"] == "not portable to WAE: SELECT DISTINCT"
+
+
+async def test_the_datasources_own_sql_runs_in_wae_without_a_warning(gclient):
+    # Macros, ad hoc filters (a regex becomes match()), builder panels and tag values are the
+    # adapter's SQL, not the user's: they run whatever the dialect.
+    adhoc = [{"key": "blob1", "operator": "=~", "value": "^/l"}]
+    sql = (
+        "SELECT $__timeInterval(timestamp) AS time, sum(_sample_interval) AS events "
+        "FROM api WHERE $__timeFilter(timestamp) GROUP BY time ORDER BY time"
+    )
+    resp = await gclient.post(
+        BASE + "/query", json=query_body([code(sql), builder("B")], filters=adhoc), headers=WAE
+    )
+    assert resp.status == 200, await resp.text()
+    assert "Usagehouse-Warning" not in resp.headers
+    resp = await gclient.post(BASE + "/tag-values", json={"key": "blob1"}, headers=WAE)
+    assert resp.status == 200, await resp.text()
+    assert "Usagehouse-Warning" not in resp.headers

@@ -153,9 +153,9 @@ async def test_a_full_queue_answers_503_before_the_body_is_read(
     release = asyncio.Event()
     insert = storage.insert_columns
 
-    async def held_insert(*args: Any) -> None:
+    async def held_insert(*args: Any, **kwargs: Any) -> None:
         await release.wait()
-        await insert(*args)
+        await insert(*args, **kwargs)
 
     monkeypatch.setattr(storage, "insert_columns", held_insert)
     settings = {"queue_max_points": 10, "max_batch_points": 10}

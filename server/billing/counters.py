@@ -70,26 +70,30 @@ class Counters:
         blobs: list[list[str | None]],
         doubles: list[list[float]],
         now: float,
+        weights: list[int] | None = None,
     ) -> CounterRows | None:
-        """Aggregated counter rows for one request, or None when no meter reads `dataset`."""
+        """Aggregated counter rows for one request, or None when no meter reads `dataset`.
+        `weights`: how many points each row stands for (an import's `_sample_interval`s)."""
         meters = self._by_dataset.get(dataset)
         if not meters:
             return None
         floor = self.open_from(now)
         out = CounterRows()
+        each = weights if weights is not None else [1] * len(timestamps)
         for meter in meters:
             d = _slot(meter.dimension, "blob")
             j = _slot(meter.double_column, "double")
             totals: dict[tuple[str, str, int], list[float]] = {}
-            for ts, index, b, dd in zip(timestamps, indexes, blobs, doubles, strict=True):
+            rows = zip(timestamps, indexes, blobs, doubles, each, strict=True)
+            for ts, index, b, dd, w in rows:
                 dim = (b[d] or "") if d is not None and d < len(b) else ""
                 bucket = ts - ts % BUCKET_S
-                y = float(dd[j]) if j is not None and j < len(dd) else 0.0
+                y = w * float(dd[j]) if j is not None and j < len(dd) else 0.0
                 slot = totals.get((index, dim, bucket))
                 if slot is None:
-                    totals[(index, dim, bucket)] = [1, y]
+                    totals[(index, dim, bucket)] = [w, y]
                 else:
-                    slot[0] += 1
+                    slot[0] += w
                     slot[1] += y
             for (index, dim, bucket), (n, y) in totals.items():
                 out.meters.append(meter.name)

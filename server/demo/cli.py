@@ -19,8 +19,11 @@ from .run import run_demo
 class ProgressBar:
     """Progress on a stream: one redrawn bar on a terminal, an occasional line otherwise."""
 
-    def __init__(self, stream: TextIO, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, stream: TextIO, clock: Callable[[], float] = time.monotonic, unit: str = "points"
+    ) -> None:
         self._stream = stream
+        self._unit = unit
         self._tty = stream.isatty()
         self._clock = clock
         self._started = clock()
@@ -39,10 +42,11 @@ class ProgressBar:
         if total > 0:
             share = min(done / total, 1.0)
             filled = int(share * 30)
-            text = f"[{'#' * filled}{'.' * (30 - filled)}] {share:6.1%} {done:,}/{total:,} points"
+            bar = f"[{'#' * filled}{'.' * (30 - filled)}]"
+            text = f"{bar} {share:6.1%} {done:,}/{total:,} {self._unit}"
         else:
-            text = f"{done:,} points"
-        text += f"  {rate:,.0f} points/s"
+            text = f"{done:,} {self._unit}"
+        text += f"  {rate:,.0f} {self._unit}/s"
         if self._tty:
             self._stream.write(f"\r{text}\x1b[K")
             self._drawn = True

@@ -1,8 +1,6 @@
-"""The demo's HTTP side: posting batches with retries and backoff, and explaining refusals.
-
-Overload answers (429, 5xx gateway) and dropped connections are retried under the batch's
-idempotency key, so a retry never counts twice; any other refusal stops the run with a hint.
-"""
+"""The demo's HTTP side: posting batches (retried by server/posting.py under each batch's
+Idempotency-Key) and explaining refusals: any answer that is not retried stops the run with a
+hint."""
 
 from __future__ import annotations
 
@@ -15,11 +13,9 @@ import aiohttp
 import orjson
 
 from ..console import error_reason
+from ..posting import GaveUp, post_with_retries
 from .options import TOKEN_ENV, DemoError, DemoOptions
 from .traffic import Point
-
-RETRYABLE = frozenset({429, 502, 503, 504})
-MAX_ATTEMPTS = 30
 
 
 class Sender:
@@ -69,46 +65,24 @@ class Sender:
         # and a second demo run (a new run id) is not mistaken for a retry of the first.
         key = f"demo-{self._options.seed}-{self._run_id}-{number}"
         headers = {**self._headers, "Idempotency-Key": key}
-        body = orjson.dumps(batch)
-        last = ""
-        for attempt in range(MAX_ATTEMPTS):
-            self.requests += 1
-            try:
-                async with self._session.post(self._url, data=body, headers=headers) as response:
-                    payload = await response.read()
-                    status = response.status
-                    retry_after = response.headers.get("Retry-After")
-            except (aiohttp.ClientConnectionError, TimeoutError) as e:
-                self.retries += 1
-                await asyncio.sleep(min(0.5 * 2.0**attempt, 10.0))
-                last = f"{type(e).__name__}: {e}"
-                continue
-            if status == 200:
-                answer = orjson.loads(payload)
-                self.accepted += int(answer.get("accepted", len(batch)))
-                self.stored += int(answer.get("stored", 0))
-                if on_sent is not None:
-                    on_sent()
-                return
-            message = error_reason(payload)[:300]
-            if status in RETRYABLE:
-                self.retries += 1
-                await asyncio.sleep(_delay(retry_after, attempt))
-                last = f"{status}: {message}"
-                continue
-            raise DemoError(_explain(status, message, self._options))
-        raise DemoError(f"gave up on a batch after {MAX_ATTEMPTS} attempts (last: {last})")
-
-
-def _delay(retry_after: str | None, attempt: int) -> float:
-    """Retry-After in seconds when the server sent one, else exponential backoff."""
-    if retry_after is not None:
+        self.requests += 1
         try:
-            seconds = float(retry_after)
-            return min(max(seconds, 0.0), 60.0)
-        except ValueError:
-            pass  # an HTTP date: fall back to backoff
-    return min(0.5 * 2.0**attempt, 10.0)
+            status, payload = await post_with_retries(
+                self._session, self._url, orjson.dumps(batch), headers, self._retried
+            )
+        except GaveUp as e:
+            raise DemoError(f"gave up on a batch: {e}") from None
+        if status != 200:
+            raise DemoError(_explain(status, error_reason(payload)[:300], self._options))
+        answer = orjson.loads(payload)
+        self.accepted += int(answer.get("accepted", len(batch)))
+        self.stored += int(answer.get("stored", 0))
+        if on_sent is not None:
+            on_sent()
+
+    def _retried(self) -> None:
+        self.requests += 1
+        self.retries += 1
 
 
 def _explain(status: int, message: str, options: DemoOptions) -> str:

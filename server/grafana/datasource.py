@@ -1,7 +1,10 @@
 """The simPod JSON datasource for one account: the answer to every endpoint, without aiohttp.
 
 All SQL, built or written by the user, runs through `Runner` (the SQL API's `run_query` scoped
-to the token's account), so the allow-list and account isolation apply to every byte.
+to the token's account), so the allow-list and account isolation apply to every byte. It runs
+in the `extended` dialect, as the adapters' own SQL needs; the SQL users write (code mode,
+variables) is first checked in the request's dialect: `wae` refuses what WAE would, `extended`
+collects it in `nonportable` for the warning header.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from server.errors import BadRequest
 from server.grafana import builder, frames, protocol, sqltext
 from server.grafana.frames import Frame, Table
 from server.grafana.protocol import Json, Target, Window
-from server.sql import macros
+from server.sql import Dialect, check_dialect, macros
 from server.sql.scope import MAX_TABLE_REFERENCES
 
 #: Runs one WAE SQL statement for the account and returns its rows.
@@ -39,8 +42,11 @@ MAX_TAG_VALUES: Final = 1000
 class JsonDatasource:
     """One request's view of the account's data, answering in the plugin's shapes."""
 
-    def __init__(self, run: Runner) -> None:
+    def __init__(self, run: Runner, dialect: Dialect = Dialect.EXTENDED) -> None:
         self._run = run
+        self._dialect = dialect
+        #: What the user's SQL in this request uses that WAE rejects, in order found.
+        self.nonportable: dict[str, None] = {}
 
     async def datasets(self) -> list[str]:
         table = await self._run("SHOW TABLES")
@@ -83,7 +89,9 @@ class JsonDatasource:
         if not isinstance(sql, str):
             raise BadRequest('a variable query is WAE SQL: {"target": "SELECT ..."}')
         window = protocol.window(body, required=False)
-        table = await self._run(macros.expand(sql, _context(window, None)))
+        text = macros.expand(sql, _context(window, None))
+        self._check(text)
+        table = await self._run(text)
         return frames.variable_options(table)
 
     async def tag_keys(self, body: Json) -> list[dict[str, str]]:
@@ -117,10 +125,15 @@ class JsonDatasource:
         )
         return [{"text": frames.as_text(row["v"])} for row in table.rows]
 
+    def _check(self, text: str) -> None:
+        self.nonportable.update(dict.fromkeys(check_dialect(text, self._dialect)))
+
     async def _target(self, target: Target, window: Window, adhoc: str | None) -> list[Frame]:
         sql = _code(target)
         annotation = target.ref_id == ANNOTATION_REF_ID
         if sql is not None:
+            # Checked as written, macros expanded: the ad hoc filters are the adapter's.
+            self._check(macros.expand(sql, _context(window, None)))
             text = macros.expand(sql, _context(window, adhoc))
             if adhoc is not None and not macros.uses_adhoc_macro(sql):
                 text = macros.filter_datasets(text, adhoc)

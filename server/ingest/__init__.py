@@ -106,9 +106,9 @@ class Ingestor:
         now = self._clock()
         label = self._metrics.dataset_label(dataset)
         if len(body) > pieces.PIECE_BYTES:
-            points = await asyncio.to_thread(self._points, body, content_type, now, label)
+            points = await asyncio.to_thread(self._points, body, content_type, now, label, sampled)
         else:
-            points = self._points(body, content_type, now, label)
+            points = self._points(body, content_type, now, label, sampled)
         accepted = len(points)
         response: Response = {"ok": True, "accepted": accepted, "stored": 0}
         record = None
@@ -121,7 +121,13 @@ class Ingestor:
         pending = self._sampled(account_id, dataset, points, now, sampled)
         if self._counters is not None:
             pending.counters = self._counters.rows(
-                dataset, points.timestamps, points.indexes, points.blobs, points.doubles, now
+                dataset,
+                points.timestamps,
+                points.indexes,
+                points.blobs,
+                points.doubles,
+                now,
+                points.intervals,
             )
         pending.record = record
         pending.nbytes = len(body)
@@ -133,13 +139,20 @@ class Ingestor:
         self._metrics.sample_interval.add(label, tally)
         return response
 
-    def _points(self, body: bytes, content_type: str, now: float, label: str) -> pts.Points:
+    def _points(
+        self, body: bytes, content_type: str, now: float, label: str, sampled: bool = True
+    ) -> pts.Points:
         """Parse and validate a piece at a time, so memory holds only valid points; pure, so
-        large bodies run it in a thread."""
+        large bodies run it in a thread. An import (not `sampled`) may carry each row's
+        `_sample_interval`."""
         points = pts.Points([], [], [], [])
+        fields = pts.FIELDS if sampled else pts.IMPORT_FIELDS
         for items in pts.read_pieces(body, content_type, self._max_points):
             try:
-                points.extend(pts.validate(items, int(now), self._retention_days, len(points)))
+                piece = pts.validate(items, int(now), self._retention_days, len(points), fields)
+                if not sampled:
+                    piece.intervals = pts.sample_intervals(items, len(points))
+                points.extend(piece)
             except InvalidDataPoint:
                 # a large body refused early counts the points read up to the bad one
                 rejected = len(points) + len(items)
@@ -151,7 +164,8 @@ class Ingestor:
         self, account_id: str, dataset: str, points: pts.Points, now: float, sampled: bool
     ) -> Pending:
         """The rows to store: all of them, or the sampler's picks with their intervals. An
-        import (not `sampled`) skips the sampler: it is not thinned and uses no index's share."""
+        import (not `sampled`) skips the sampler: it is not thinned and uses no index's share,
+        and its rows keep the intervals they had at their source."""
         intervals = (
             self._sampler.sample(account_id, dataset, points.indexes, now) if sampled else None
         )
@@ -160,7 +174,7 @@ class Ingestor:
                 account_id,
                 dataset,
                 points.timestamps,
-                [1] * len(points),
+                points.intervals or [1] * len(points),
                 points.indexes,
                 points.blobs,
                 points.doubles,
@@ -198,9 +212,11 @@ def _record(
 
 def _without_months(points: pts.Points, months: frozenset[int]) -> pts.Points:
     keep = [i for i, month in enumerate(months_of(points.timestamps)) if month not in months]
+    intervals = points.intervals
     return pts.Points(
         [points.timestamps[i] for i in keep],
         [points.indexes[i] for i in keep],
         [points.blobs[i] for i in keep],
         [points.doubles[i] for i in keep],
+        None if intervals is None else [intervals[i] for i in keep],
     )

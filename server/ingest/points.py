@@ -15,6 +15,7 @@ import orjson
 
 from ..errors import BadRequest, InvalidDataPoint, PayloadTooLarge
 from . import pieces
+from .sampler import MAX_INTERVAL
 
 # WAE limits (workerd analytics-engine-impl.h); messages copied verbatim, stray ")" included.
 LIMITS = {"indexes": 1, "index_bytes": 96, "blobs": 20, "blob_bytes": 16_000, "doubles": 20}
@@ -28,6 +29,8 @@ MESSAGES = {
     "doubles": "writeDataPoint(): Maximum of 20 doubles supported.",
 }
 FIELDS = frozenset({"indexes", "blobs", "doubles", "timestamp"})
+#: An unsampled write (an import) may also carry each row's `_sample_interval` at its source.
+IMPORT_FIELDS = FIELDS | {"_sample_interval"}
 DATASET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")
 ACCOUNT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 FUTURE_SKEW_S = 15 * 60
@@ -36,12 +39,14 @@ NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl
 
 @dataclass(slots=True)
 class Points:
-    """Validated points, one list per field (timestamps in epoch seconds)."""
+    """Validated points, one list per field (timestamps in epoch seconds); `intervals` only
+    for an import (each row's `_sample_interval` at its source)."""
 
     timestamps: list[int]
     indexes: list[str]
     blobs: list[list[str | None]]
     doubles: list[list[float]]
+    intervals: list[int] | None = None
 
     def __len__(self) -> int:
         return len(self.timestamps)
@@ -51,6 +56,10 @@ class Points:
         self.indexes.extend(other.indexes)
         self.blobs.extend(other.blobs)
         self.doubles.extend(other.doubles)
+        if other.intervals is not None:
+            if self.intervals is None:
+                self.intervals = []
+            self.intervals.extend(other.intervals)
 
 
 def check_dataset(name: str) -> None:
@@ -151,9 +160,15 @@ def _timestamp(value: object, position: int, now_s: int, oldest_s: int) -> int:
     return seconds
 
 
-def validate(items: list[object], now_s: int, retention_days: int, first: int = 0) -> Points:
+def validate(
+    items: list[object],
+    now_s: int,
+    retention_days: int,
+    first: int = 0,
+    fields: frozenset[str] = FIELDS,
+) -> Points:
     """Check every point against WAE's limits; raise InvalidDataPoint naming the first bad one
-    (`first` is the position of items[0] in the request)."""
+    (`first` is the position of items[0] in the request; `fields` the keys a point may have)."""
     timestamps: list[int] = []
     indexes: list[str] = []
     blobs_out: list[list[str | None]] = []
@@ -162,9 +177,9 @@ def validate(items: list[object], now_s: int, retention_days: int, first: int = 
     for position, point in enumerate(items, first):
         if type(point) is not dict:
             raise _fail(position, "a data point must be a JSON object")
-        if not point.keys() <= FIELDS:
-            extra = sorted(set(point) - FIELDS)[0]
-            raise _fail(position, f"unknown field {extra[:40]!r}: expected {sorted(FIELDS)}")
+        if not point.keys() <= fields:
+            extra = sorted(set(point) - fields)[0]
+            raise _fail(position, f"unknown field {extra[:40]!r}: expected {sorted(fields)}")
 
         index = ""
         idx = point.get("indexes")
@@ -217,3 +232,16 @@ def validate(items: list[object], now_s: int, retention_days: int, first: int = 
         blobs_out.append(blobs)
         doubles_out.append(doubles)
     return Points(timestamps, indexes, blobs_out, doubles_out)
+
+
+def sample_intervals(items: list[object], first: int = 0) -> list[int]:
+    """Each imported point's `_sample_interval` (default 1): how many points its row stands
+    for at its source. Call after `validate`, which checked the points are objects."""
+    out = []
+    for position, point in enumerate(items, first):
+        assert isinstance(point, dict)
+        value = point.get("_sample_interval", 1)
+        if type(value) is not int or not 1 <= value <= MAX_INTERVAL:
+            raise _fail(position, f"_sample_interval must be an integer from 1 to {MAX_INTERVAL}")
+        out.append(value)
+    return out

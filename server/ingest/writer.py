@@ -15,12 +15,17 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-from ..errors import AppError, Overloaded, StorageUnavailable
+from ..errors import AppError, InsertOutcomeUnknown, Overloaded, StorageUnavailable
 from ..metrics import Metrics
 from ..storage import Storage, new_batch_id, schema
-from .commit import Pending, build_inserts
+from .commit import Pending, build_inserts, month_of
 
 log = logging.getLogger(__name__)
+
+#: Tries of one insert whose outcome is unknown (a broken connection, a timeout) before the
+#: flush fails; each repeats the insert's deduplication token, so the rows are stored once.
+INSERT_TRIES = 3
+RETRY_DELAY_S = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +187,24 @@ class BatchWriter:
         batch_id = new_batch_id()
         for batch in build_inserts(taken, batch_id):
             started = time.perf_counter()
-            await self._storage.insert_columns(schema.TABLE, schema.INSERT_COLUMNS, batch.encode())
+            await self._insert(batch.encode(), f"{batch_id}-{month_of(batch.timestamps[0])}")
             self._metrics.insert_duration_seconds.observe(time.perf_counter() - started)
         self._metrics.insert_batch_points.observe(sum(len(item) for item in taken))
         return batch_id
+
+    async def _insert(self, data: bytes, token: str) -> None:
+        """One month's insert, repeated with its token while its outcome is unknown."""
+        for attempt in range(1, INSERT_TRIES + 1):
+            try:
+                await self._storage.insert_columns(
+                    schema.TABLE, schema.INSERT_COLUMNS, data, token=token
+                )
+                return
+            except InsertOutcomeUnknown:
+                if attempt == INSERT_TRIES:
+                    raise
+                log.warning(
+                    "insert %s failed, trying again (%d of %d)", token, attempt, INSERT_TRIES
+                )
+                self._metrics.insert_retries_total.inc()
+                await asyncio.sleep(RETRY_DELAY_S * attempt)

@@ -1,26 +1,32 @@
 """WAE SQL to ClickHouse SQL: parse, allow-list, rewrite to WAE semantics, scope to the account.
 
-`translate()` is the one entry point (cached); sqlglot's exceptions are translated into
-`SqlError` here (and in `macros.py`, for the Grafana text it parses before translation): its
-own error classes, and any other exception raised inside sqlglot's code, since on some inputs
-its parser fails with a plain ValueError or TypeError.
+`translate()` is the one entry point (cached), in either dialect (`dialect.py`). sqlglot's
+exceptions are translated into `SqlError` here (and in `macros.py`, for the Grafana text it
+parses before translation): its own error classes, and any other exception raised inside
+sqlglot's code, since on some inputs its parser fails with a plain ValueError or TypeError.
 `query_settings()` gives the settings every query runs with.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 
+from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError, UnsupportedError
+from sqlglot.tokenizer_core import Token
 
 from server.errors import SqlError
 from server.sql import guard, parse, rewrite, scope, show
+from server.sql.dialect import Dialect
+from server.sql.dialect import check as dialect_check
 from server.sql.limits import query_settings
 from server.sql.translation import Translation, output_format
 from server.storage.schema import TABLE
 
-__all__ = ["Translation", "query_settings", "translate"]
+__all__ = ["Dialect", "Translation", "check_dialect", "query_settings", "translate"]
 
 CACHE_SIZE = 4096
 # Only statements up to this length are cached: dashboards repeat short ones, and a bound on
@@ -28,20 +34,53 @@ CACHE_SIZE = 4096
 CACHED_CHARS = 8_000
 
 
-def translate(text: str, *, account_id: str, database: str, source: str = TABLE) -> Translation:
-    """Translate one WAE statement for `account_id`, reading `database`.points (or the coarser
+def translate(
+    text: str,
+    *,
+    account_id: str,
+    database: str,
+    dialect: Dialect = Dialect.EXTENDED,
+    source: str = TABLE,
+) -> Translation:
+    """Translate one WAE statement for `account_id`, reading `database`.points (or its coarser
     copy `source`: sql/resolution.py).
 
-    Raises SqlError (unparseable) or SqlRejected (not allowed), with `line`/`col` when known.
+    Raises SqlError (unparseable) or SqlRejected (not allowed, or in the `wae` dialect not
+    WAE's), with `line`/`col` when known.
     """
     if len(text) <= CACHED_CHARS:
-        return _cached(text, account_id=account_id, database=database, source=source)
-    return _checked(text, account_id=account_id, database=database, source=source)
+        return _cached(
+            text, account_id=account_id, database=database, dialect=dialect, source=source
+        )
+    return _checked(text, account_id=account_id, database=database, dialect=dialect, source=source)
 
 
-def _checked(text: str, *, account_id: str, database: str, source: str) -> Translation:
+def check_dialect(text: str, dialect: Dialect) -> tuple[str, ...]:
+    """What in one statement WAE would reject (raising in the `wae` dialect), without
+    translating it: for SQL that runs after a rewrite of ours the check must not see (Grafana's
+    ad hoc filters)."""
+    with _readable_errors(text):
+        tokens = parse.tokenize(text)
+        if show.is_show(tokens):
+            return ()
+        tree, _ = _checked_query(tokens, text)
+        return dialect_check(tree, dialect)
+
+
+def _checked(
+    text: str, *, account_id: str, database: str, dialect: Dialect, source: str
+) -> Translation:
+    with _readable_errors(text):
+        return _translate(
+            text, account_id=account_id, database=database, dialect=dialect, source=source
+        )
+
+
+@contextmanager
+def _readable_errors(text: str) -> Iterator[None]:
+    """sqlglot's failures on `text` as SqlError, in words a user can act on."""
     try:
-        return _translate(text, account_id=account_id, database=database, source=source)
+        yield
     except ParseError as e:
         first = e.errors[0] if e.errors else {}
         position = {k: first[k] for k in ("line", "col") if first.get(k) is not None}
@@ -62,18 +101,28 @@ def _checked(text: str, *, account_id: str, database: str, source: str) -> Trans
 _cached = lru_cache(maxsize=CACHE_SIZE)(_checked)
 
 
-def _translate(text: str, *, account_id: str, database: str, source: str) -> Translation:
-    tokens = parse.tokenize(text)
-    if show.is_show(tokens):
-        return show.translate_show(tokens, account_id=account_id, database=database)
+def _checked_query(tokens: list[Token], text: str) -> tuple[exp.Expr, str]:
+    """A SELECT's tree, through the allow-list, and the output format it asks for."""
     tree = parse.parse(tokens, text)
     fmt = output_format(parse.pop_format(tree))
     guard.check(tree)
+    return tree, fmt
+
+
+def _translate(
+    text: str, *, account_id: str, database: str, dialect: Dialect, source: str
+) -> Translation:
+    tokens = parse.tokenize(text)
+    if show.is_show(tokens):
+        return show.translate_show(tokens, account_id=account_id, database=database)
+    tree, fmt = _checked_query(tokens, text)
+    nonportable = dialect_check(tree, dialect)
     for transform in rewrite.TRANSFORMS:
         tree = transform(tree)
     tree = scope.scope_datasets(tree, account_id=account_id, database=database, source=source)
     # The tree is this call's own, so the generator may mutate it instead of copying it first.
-    return Translation(parse.DIALECT.generate(tree, copy=False, comments=False), fmt)
+    sql = parse.DIALECT.generate(tree, copy=False, comments=False)
+    return Translation(sql, fmt, nonportable)
 
 
 # sqlglot's messages name its own classes and tokens; say what the user wrote instead.

@@ -227,6 +227,18 @@ def wae_spelling(name: str) -> str | None:
     return None
 
 
+def is_aggregate(name: str) -> bool:
+    """Whether a call to `name` (any case, any allowed spelling) aggregates rows."""
+    target = clickhouse_name(name)
+    if target is None:
+        return False
+    lower = target.lower()
+    return lower in _AGGREGATES_LOWER or any(
+        lower.endswith(suffix.lower()) and lower[: -len(suffix)] in _AGGREGATES_LOWER
+        for suffix in COMBINATORS
+    )
+
+
 def clickhouse_name(name: str) -> str | None:
     """The ClickHouse function a user-written name becomes, or None if it is not allowed."""
     spelling = wae_spelling(name)

@@ -181,7 +181,7 @@ def _check_double_quoted_strings(tree: exp.Expr) -> None:
             raise SqlError(
                 f'"{column.name}" is a quoted name, and no column has it: write strings in '
                 f"single quotes, '{column.name}' (double quotes are for names)",
-                **_position(column),
+                **position(column),
             )
 
 
@@ -197,7 +197,7 @@ def _construct(node: exp.Expr) -> str:
     return CONSTRUCT_NAMES.get(type(node), node.key.upper())
 
 
-def _position(node: object) -> dict[str, object]:
+def position(node: object) -> dict[str, object]:
     """`line`/`col` of the node or of its first child, where the tokenizer recorded them."""
     for candidate in (node, getattr(node, "this", None)):
         if isinstance(candidate, exp.Expr) and "line" in candidate.meta:
@@ -206,12 +206,12 @@ def _position(node: object) -> dict[str, object]:
 
 
 def _reject(what: str, node: exp.Expr) -> NoReturn:
-    raise SqlRejected(f"{what} is not allowed", **_position(node))
+    raise SqlRejected(f"{what} is not allowed", **position(node))
 
 
 def _check_function(node: exp.Expr) -> None:
     if functions.wae_spelling(node.name) is None:
-        raise SqlRejected(f"function {node.name} is not allowed", **_position(node))
+        raise SqlRejected(f"function {node.name} is not allowed", **position(node))
 
 
 def _check_table(node: exp.Expr) -> None:
@@ -225,13 +225,13 @@ def _check_table(node: exp.Expr) -> None:
             f"table {node.sql(dialect='clickhouse')} is not allowed: only this account's "
             f"datasets can be queried, by their plain name (or as {catalog.DATABASE}.<name>), "
             f"and of system only {', '.join(f'system.{t}' for t in catalog.TABLES)}",
-            **_position(node.this),
+            **position(node.this),
         )
     if not isinstance(node.this, exp.Identifier):
         name = node.this.name if isinstance(node.this, exp.Expr) else str(node.this)
         raise SqlRejected(
             f"table function {name}() is not allowed: query a dataset by name",
-            **_position(node),
+            **position(node),
         )
 
 
@@ -240,7 +240,7 @@ def _check_column(node: exp.Expr) -> None:
         raise SqlRejected(
             f"column {node.name} is not available: datasets expose dataset, timestamp, "
             "_sample_interval, index1, blob1..blob20 and double1..double20",
-            **_position(node),
+            **position(node),
         )
     qualifier = node.args.get("table")
     if isinstance(qualifier, exp.Identifier) and qualifier.name.startswith("_"):
@@ -273,7 +273,7 @@ def _check_select(node: exp.Expr) -> None:
     # syntax error in the SETTINGS clause the storage layer appends, which the user never wrote.
     if not node.expressions:
         raise SqlError(
-            "SELECT needs at least one expression, e.g. SELECT count()", **_position(node)
+            "SELECT needs at least one expression, e.g. SELECT count()", **position(node)
         )
 
 
@@ -281,7 +281,7 @@ def _check_group(node: exp.Expr) -> None:
     # sqlglot accepts `GROUP BY` with nothing after it; ClickHouse would blame the SETTINGS
     # clause the storage layer appends.
     if not node.expressions and not node.args.get("all"):
-        raise SqlError("incomplete GROUP BY clause", **_position(node))
+        raise SqlError("incomplete GROUP BY clause", **position(node))
 
 
 def _check_literal(node: exp.Expr) -> None:
@@ -294,7 +294,7 @@ def _check_literal(node: exp.Expr) -> None:
     except ValueError:
         finite = False
     if not finite:
-        raise SqlError(f"invalid number {node.this[:40]}", **_position(node))
+        raise SqlError(f"invalid number {node.this[:40]}", **position(node))
 
 
 _INTERVAL_COUNT: Final = re.compile(r"-?[0-9]+")
@@ -307,7 +307,7 @@ def _check_interval(node: exp.Expr) -> None:
         if not _INTERVAL_COUNT.fullmatch(count.this):
             raise SqlError(
                 f"INTERVAL {count.this[:40]!r} needs a whole number, e.g. INTERVAL '1' DAY",
-                **_position(node),
+                **position(node),
             )
 
 

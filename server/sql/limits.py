@@ -29,6 +29,10 @@ LIMITS: Final[dict[str, tuple[str, str]]] = {
 }
 
 
+#: `nice` of the engine threads that run a user query (0 = as the writes, 19 = lowest).
+USER_QUERY_NICE = 10
+
+
 def query_settings(
     *,
     timeout_s: float,
@@ -56,6 +60,9 @@ def query_settings(
         "max_subquery_depth": 32,
         "allow_ddl": 0,
         "allow_introspection_functions": 0,
+        # User queries run niced (the engine's threads for this query only), so on a busy
+        # machine the write path gets the CPU first: benchmarks/contention.py.
+        "os_thread_priority": USER_QUERY_NICE,
     }
 
 

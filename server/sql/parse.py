@@ -31,6 +31,14 @@ _KEPT_FUNCTION_PARSERS: Final = frozenset({"CAST", "EXTRACT", "POSITION"})
 _QUERY_STARTS: Final = frozenset({TokenType.SELECT, TokenType.WITH, TokenType.L_PAREN})
 _OPENERS: Final = frozenset({TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.L_BRACE})
 _CLOSERS: Final = frozenset({TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.R_BRACE})
+#: The nodes a function call parses to, each carrying the name as written.
+FUNCTION_NODES: Final = (
+    exp.Anonymous,
+    exp.AnonymousAggFunc,
+    exp.CombinedAggFunc,
+    exp.ParameterizedAgg,
+    exp.CombinedParameterizedAgg,
+)
 #: Keywords refused before parsing, where the parser would only say "unexpected token".
 _FORBIDDEN_TOKENS: Final = {TokenType.INTO: "INTO (INTO OUTFILE and SELECT INTO)"}
 
@@ -53,8 +61,10 @@ class WaeParser(ClickHouseParser):
 
     @classmethod
     def _resolve_clickhouse_agg(cls, name: str) -> tuple[str, Sequence[str]] | None:
-        # Case-insensitive, as WAE's names are: `TOPK(5)(x)` must parse like `topK(5)(x)`.
-        return super()._resolve_clickhouse_agg(functions.wae_spelling(name) or name)
+        # Case-insensitive, as WAE's names are: `TOPK(5)(x)` must parse like `topK(5)(x)`. By
+        # the ClickHouse name a WAE name becomes, so `quantileWeighted(q)(x, w)` (WAE's sampling
+        # page) is parametric as `quantileExactWeighted(q)(x, w)` is; the node keeps its name.
+        return super()._resolve_clickhouse_agg(functions.clickhouse_name(name) or name)
 
 
 class Wae(ClickHouse):

@@ -6,26 +6,33 @@ Each rewrite is one small tree-to-tree function; `TRANSFORMS` lists them in the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from typing import Final
 
 from sqlglot import exp
 
 from server.errors import SqlError
 from server.sql import confidence, functions
+from server.sql.parse import FUNCTION_NODES
 
-#: Nodes that carry a function name as written (see parse.WaeParser).
-FUNCTION_NODES: Final = (
-    exp.Anonymous,
-    exp.AnonymousAggFunc,
-    exp.CombinedAggFunc,
-    exp.ParameterizedAgg,
-    exp.CombinedParameterizedAgg,
-)
 #: topK and topKWeighted default to N = 10 in WAE.
 DEFAULT_TOP_K: Final = 10
 #: ClickHouse `toStartOfWeek` mode 1 starts weeks on Monday, as WAE's does.
 MONDAY_MODE: Final = 1
+#: Truncations that answer a DateTime in WAE (its docs: `toStartOfMonth(...)` is
+#: '2025-10-01 00:00:00') and a Date in ClickHouse.
+DATETIME_STARTS: Final = frozenset(
+    {"toStartOfYear", "toStartOfQuarter", "toStartOfMonth", "toStartOfWeek"}
+)
+#: Bit functions WAE applies to a double (`bitTest(double1, 2)` in its docs) that ClickHouse
+#: only takes integers for; a double column is read as its integer value. `bitCount` and
+#: `bitHammingDistance` take a double as it is, the bits of the float (WAE's docs say so).
+INTEGER_BIT_FUNCTIONS: Final = frozenset(
+    {"bitAnd", "bitOr", "bitXor", "bitNot", "bitRotateLeft", "bitRotateRight", "bitShiftLeft",
+     "bitShiftRight", "bitTest"}
+)  # fmt: skip
+_DOUBLE: Final = re.compile(r"double([1-9]|1[0-9]|20)")
 
 
 def replace_all(pairs: list[tuple[exp.Expr, exp.Expr]]) -> None:
@@ -99,16 +106,20 @@ def rewrite_functions(tree: exp.Expr) -> exp.Expr:
 
 
 def _needs_name(projection: exp.Expr) -> bool:
-    return isinstance(projection, FUNCTION_NODES) and _is_rewritten(projection.name)
+    if not isinstance(projection, FUNCTION_NODES):
+        return False
+    spelling = projection.name
+    return (
+        spelling in RESHAPES
+        or spelling in DATETIME_STARTS
+        or functions.clickhouse_name(spelling) != spelling
+        or (spelling in INTEGER_BIT_FUNCTIONS and any(map(_is_double, projection.expressions)))
+    )
 
 
 def _named(projection: exp.Expr) -> exp.Expr:
     name = projection.sql(dialect="clickhouse", comments=False)
     return exp.alias_(projection, name, quoted=True, copy=False)
-
-
-def _is_rewritten(spelling: str) -> bool:
-    return spelling in RESHAPES or functions.clickhouse_name(spelling) != spelling
 
 
 def _quantile_weighted(node: exp.Expr) -> exp.Expr:
@@ -138,6 +149,82 @@ def _monday_weeks(node: exp.Expr) -> exp.Expr:
     return node
 
 
+def order_aggregate_input(tree: exp.Expr) -> exp.Expr:
+    """In an aggregate query without GROUP BY, WAE's ORDER BY orders the rows the aggregates
+    read: `SELECT first_value(blob1) FROM ds ORDER BY timestamp ASC` is the oldest blob1 (its
+    docs). ClickHouse would order the one result row, and reject `timestamp` there. So the FROM
+    is read through a subquery with that ORDER BY, which ClickHouse aggregates as one sorted
+    stream (first_value and last_value are order-dependent, so the sort is kept)."""
+    for select in list(tree.find_all(exp.Select)):
+        order, source = select.args.get("order"), select.args.get("from_")
+        if order is None or source is None or select.args.get("group") or select.args.get("joins"):
+            continue
+        if not _aggregates(select) or not all(
+            _orders_input(o.this, select) for o in order.expressions
+        ):
+            continue
+        table = source.this
+        alias = table.alias_or_name if isinstance(table, exp.Table) else table.alias
+        inner = exp.Select(expressions=[exp.Star()], from_=exp.From(this=table), order=order)
+        outer_alias = exp.TableAlias(this=exp.to_identifier(alias)) if alias else None
+        select.set("order", None)
+        select.set("from_", exp.From(this=exp.Subquery(this=inner, alias=outer_alias)))
+    return tree
+
+
+def _outside_subqueries(node: exp.Expr) -> Iterator[exp.Expr]:
+    return node.walk(prune=lambda n: isinstance(n, exp.Query))
+
+
+def _aggregates(select: exp.Expr) -> bool:
+    return any(
+        isinstance(n, FUNCTION_NODES) and functions.is_aggregate(n.name)
+        for projection in select.expressions
+        for n in _outside_subqueries(projection)
+    )
+
+
+def _orders_input(key: exp.Expr, select: exp.Expr) -> bool:
+    """Whether an ORDER BY key reads input columns only: no aggregate, no SELECT alias, no
+    position."""
+    aliases = {p.alias for p in select.expressions if isinstance(p, exp.Alias)}
+    nodes = list(_outside_subqueries(key))
+    columns = [n for n in nodes if isinstance(n, exp.Column)]
+    return bool(columns) and not any(
+        (isinstance(n, FUNCTION_NODES) and functions.is_aggregate(n.name))
+        or (isinstance(n, exp.Column) and not n.table and n.name in aliases)
+        for n in nodes
+    )
+
+
+def datetime_starts(tree: exp.Expr) -> exp.Expr:
+    """`toStartOfYear/Quarter/Month/Week(t)` as WAE answers them: a DateTime at midnight."""
+    for node in list(tree.find_all(*FUNCTION_NODES)):
+        if node.name in DATETIME_STARTS:
+            wrapper = exp.Anonymous(this="toDateTime", expressions=[])
+            node.replace(wrapper)
+            wrapper.set("expressions", [node])
+    return tree
+
+
+def integer_bits(tree: exp.Expr) -> exp.Expr:
+    """A double column given to a bit function that needs an integer is read as `toInt64`."""
+    for node in list(tree.find_all(*FUNCTION_NODES)):
+        if node.name in INTEGER_BIT_FUNCTIONS and any(map(_is_double, node.expressions)):
+            node.set(
+                "expressions",
+                [
+                    exp.Anonymous(this="toInt64", expressions=[arg]) if _is_double(arg) else arg
+                    for arg in node.expressions
+                ],
+            )
+    return tree
+
+
+def _is_double(node: exp.Expr) -> bool:
+    return isinstance(node, exp.Column) and bool(_DOUBLE.fullmatch(node.name.lower()))
+
+
 #: Calls whose shape changes, by WAE spelling.
 RESHAPES: Final[dict[str, Callable[[exp.Expr], exp.Expr]]] = {
     "quantileWeighted": _quantile_weighted,
@@ -151,6 +238,9 @@ RESHAPES: Final[dict[str, Callable[[exp.Expr], exp.Expr]]] = {
 TRANSFORMS: Final[tuple[Callable[[exp.Expr], exp.Expr], ...]] = (
     drop_limit_all,
     spell_functions,
+    order_aggregate_input,
     name_renamed_columns,
     rewrite_functions,
+    datetime_starts,
+    integer_bits,
 )

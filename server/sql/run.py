@@ -18,7 +18,9 @@ from ..errors import LimitExceeded, QueryTimeout
 from ..storage import Storage
 from ..storage.schema import FULL, Resolution
 from . import Translation, query_settings, resolution, translate
+from .dialect import Dialect
 from .limits import exceeded, whole_answer
+from .metadata import wae_meta
 
 CONTENT_TYPES = {
     "JSON": "application/json",
@@ -34,6 +36,7 @@ _ROWS_TAIL = re.compile(rb'\n\t"rows": (\d+)\n}\n?$')
 class QueryResult:
     body: bytes
     content_type: str
+    nonportable: tuple[str, ...] = ()  # what WAE would reject (see dialect.py)
     #: The copy of the points the answer was read from (sql/resolution.py).
     resolution: Resolution = FULL
 
@@ -55,10 +58,34 @@ def with_rows_before_limit(body: bytes) -> bytes:
     )
 
 
-def user_query_settings(
-    settings: Settings, quote_64bit_integers: bool = True
-) -> dict[str, int | float | str]:
-    """The engine settings a user statement runs with: the limits, and WAE's JSON shape."""
+async def run_query(
+    storage: Storage,
+    settings: Settings,
+    text: str,
+    *,
+    account_id: str,
+    quote_64bit_integers: bool = True,
+    dialect: Dialect = Dialect.EXTENDED,
+    demand: Resolution | None = None,
+) -> QueryResult:
+    """Execute one user statement for `account_id` and return the body WAE would send, read
+    at the resolution `demand`s, or else at the finest one within the read budget."""
+
+    async def translated(source: str) -> Translation:
+        translating = partial(
+            translate,
+            text,
+            account_id=account_id,
+            database=storage.database,
+            dialect=dialect,
+            source=source,
+        )
+        if len(text) <= INLINE_TRANSLATE_CHARS:
+            return translating()
+        # sqlglot is pure Python: a long statement can take a second to parse, which must not
+        # stall every other request on the event loop.
+        return await asyncio.get_running_loop().run_in_executor(None, translating)
+
     engine_settings = query_settings(
         timeout_s=settings.sql_timeout_s,
         max_rows_to_read=settings.sql_max_rows_to_read,
@@ -68,30 +95,6 @@ def user_query_settings(
     )
     engine_settings["output_format_json_quote_64bit_integers"] = int(quote_64bit_integers)
     engine_settings["output_format_write_statistics"] = 0
-    return engine_settings
-
-
-async def run_query(
-    storage: Storage,
-    settings: Settings,
-    text: str,
-    *,
-    account_id: str,
-    quote_64bit_integers: bool = True,
-    demand: Resolution | None = None,
-) -> QueryResult:
-    """Execute one user statement for `account_id` and return the body WAE would send, read
-    at the resolution `demand`s, or else at the finest one within the read budget."""
-
-    async def translated(source: str) -> Translation:
-        call = partial(translate, text, account_id=account_id, database=storage.database)
-        if len(text) <= INLINE_TRANSLATE_CHARS:
-            return call(source=source)
-        # sqlglot is pure Python: a long statement can take a second to parse, which must not
-        # stall every other request on the event loop.
-        return await asyncio.get_running_loop().run_in_executor(None, partial(call, source=source))
-
-    engine_settings = user_query_settings(settings, quote_64bit_integers)
 
     async def execute(translation: Translation, max_rows_to_read: int) -> bytes:
         limited = {**engine_settings, "max_rows_to_read": max_rows_to_read}
@@ -115,7 +118,7 @@ async def run_query(
         raise exceeded(e.setting, settings) from None
     body, fmt = got.body, got.translation.output_format
     if fmt == "JSON":
-        body = with_rows_before_limit(body)
+        body = wae_meta(with_rows_before_limit(body))
     if len(body) > settings.sql_max_result_bytes:
         raise exceeded("max_result_bytes", settings)
-    return QueryResult(body, CONTENT_TYPES[fmt], got.resolution)
+    return QueryResult(body, CONTENT_TYPES[fmt], got.translation.nonportable, got.resolution)

@@ -1,7 +1,8 @@
 """The SHOW statements WAE documents, as ClickHouse queries of fixed shape.
 
-- `SHOW TABLES`: one row per dataset of the account that holds rows, in one column `dataset`,
-  sorted by name. (WAE leaves the columns undocumented; a dataset exists once written to.)
+- `SHOW TABLES`: one row per dataset of the account that holds rows, sorted by name, in the
+  two columns WAE answers with, `dataset` and `type` (always `DATASET` here: WAE documents
+  neither, and datasets are the only kind of table). A dataset exists once written to.
 - `SHOW TIMEZONES`: one column `tz`, every zone name ClickHouse accepts (`system.time_zones`),
   sorted.
 - `SHOW TIMEZONE`: one row, column `tz`, value `Etc/UTC` (the zone queries run in).
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
+from sqlglot import exp
 from sqlglot.tokenizer_core import Token, TokenType
 
 from server.errors import SqlRejected
@@ -23,9 +25,16 @@ from server.sql.limits import QUERY_TIMEZONE as TIMEZONE
 from server.sql.parse import DIALECT
 from server.sql.translation import Translation, output_format
 
+#: The `type` of every SHOW TABLES row.
+TABLE_TYPE: Final = "DATASET"
+
 
 def _tables(account_id: str, database: str) -> str:
-    return f"{datasets_sql(account_id, database)} ORDER BY dataset"
+    kind = exp.Literal.string(TABLE_TYPE).sql(dialect="clickhouse")
+    return (
+        f"SELECT dataset, {kind} AS type FROM ({datasets_sql(account_id, database)}) "
+        "ORDER BY dataset"
+    )
 
 
 def _timezones(account_id: str, database: str) -> str:

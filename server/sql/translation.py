@@ -18,10 +18,12 @@ DEFAULT_FORMAT: Final = "JSON"
 
 @dataclass(frozen=True, slots=True)
 class Translation:
-    """ClickHouse SQL (no FORMAT clause, no trailing ';') and the output format to run it with."""
+    """ClickHouse SQL (no FORMAT clause, no trailing ';'), the output format to run it with, and
+    what in the query WAE would reject (`dialect.FEATURES` labels; empty in the `wae` dialect)."""
 
     sql: str
     output_format: str = DEFAULT_FORMAT
+    nonportable: tuple[str, ...] = ()
 
 
 def output_format(name: str | None) -> str:

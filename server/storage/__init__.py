@@ -68,9 +68,13 @@ class Storage(Protocol):
     database: str
     description: str
 
-    async def insert_columns(self, table: str, columns: Sequence[str], data: bytes) -> None:
+    async def insert_columns(
+        self, table: str, columns: Sequence[str], data: bytes, *, token: str | None = None
+    ) -> None:
         """Insert JSONCompactColumns `data` into `table` and commit it: the rows are visible
-        to the next query when this returns."""
+        to the next query when this returns. With a `token` (ClickHouse's
+        insert_deduplication_token), an insert repeated with the same token is stored once,
+        so one that raised InsertOutcomeUnknown may simply be repeated."""
 
     async def query(
         self,
@@ -98,5 +102,9 @@ async def open_storage(settings: Settings) -> Storage:
     from .clickhouse import ClickHouseStorage
 
     return await ClickHouseStorage.open(
-        settings.storage, settings.retention_days, settings.query_connections
+        settings.storage,
+        settings.retention_days,
+        settings.query_connections,
+        cluster=settings.clickhouse_cluster,
+        insert_quorum=settings.clickhouse_insert_quorum,
     )

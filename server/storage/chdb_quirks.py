@@ -23,8 +23,9 @@ DRAIN_ATTEMPTS = 5
 BROKEN = "embedded storage did not recover from a failed query; restart the server"
 
 
-def connect(path: str) -> Client:
-    """A client with its own chDB connection to the engine at `path` (created if missing).
+def connect(path: str, config_file: str | None = None) -> Client:
+    """A client with its own chDB connection to the engine at `path` (created if missing),
+    optionally configured by a ClickHouse `config_file` (tests declare a cluster with one).
     clickhouse-connect >= 1.12 gives each client its own handle; chdb's older entry-point
     backend shared one handle per path, which would put every lane behind one lock."""
     import clickhouse_connect
@@ -32,7 +33,10 @@ def connect(path: str) -> Client:
     if "?" in path:  # chDB reads what follows '?' as engine options, not as the path
         raise ValueError(f"the storage directory {path!r} must not contain '?'")
     os.makedirs(path, exist_ok=True)
-    client: Client = clickhouse_connect.get_client(interface="chdb", path=path)
+    options = {"config-file": config_file} if config_file else None
+    client: Client = clickhouse_connect.get_client(
+        interface="chdb", path=path, chdb_options=options
+    )
     return client
 
 

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, TypedDict, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from ..config import SERVER_SCHEMES, Settings
-from ..errors import AppError, StorageUnavailable
+from ..errors import AppError, InsertOutcomeUnknown, StorageUnavailable
 from . import DEFAULT_DATABASE, LaneName, QuerySettings, chdb_quirks, schema
-from .errors import query_error
+from .errors import INSERT_OUTCOME_UNKNOWN_CODES, parse_error, query_error
 from .schema_check import check_points_table
 
 if TYPE_CHECKING:
@@ -30,12 +30,6 @@ T = TypeVar("T")
 
 #: The writer flushes one batch at a time, so one write connection is never the bottleneck.
 WRITE_CONNECTIONS = 1
-#: The coarser copies (schema.COPIES) are filled by views after the points are committed; a
-#: failure there must not fail a write whose points are stored (its retry would add them
-#: twice). A copy then lacks that insert's rows: its estimates are a little low, never wrong
-#: for invoices, which read only the points table (README, "Read-time resolutions").
-#: (`parallel_view_processing` did not make inserts faster on 2 cores: benchmarks/copy_cost.py.)
-INSERT_SETTINGS: dict[str, int] = {"materialized_views_ignore_errors": 1}
 
 
 def render_settings(settings: QuerySettings | None) -> str:
@@ -182,14 +176,52 @@ def _is_connection_error(e: Exception) -> bool:
     return isinstance(e, OperationalError) and "Code:" not in str(e)
 
 
+def _insert_error(e: Exception) -> StorageUnavailable:
+    """InsertOutcomeUnknown where the rows may have been stored all the same."""
+    if _is_connection_error(e) or parse_error(str(e))[0] in INSERT_OUTCOME_UNKNOWN_CODES:
+        return InsertOutcomeUnknown(f"insert failed, perhaps after it was stored: {e}")
+    return StorageUnavailable(f"insert failed: {e}")
+
+
+#: What every query carries on a cluster. A dataset read twice in one query (an IN or JOIN
+#: subquery) reads the Distributed table inside a query the shards run; GLOBAL runs that
+#: inner read once and ships its result to the shards, which is right when every shard holds
+#: part of every account (sharding by flush). ClickHouse's default refuses such queries.
+CLUSTER_QUERY_SETTINGS: QuerySettings = {"distributed_product_mode": "global"}
+
+
+def insert_settings(cluster: str, insert_quorum: int) -> dict[str, int]:
+    """What every insert carries. On a cluster the Distributed table answers only once each
+    shard has stored its rows (`insert_distributed_sync`, the name every version knows; 23.11
+    renamed it distributed_foreground_insert), not when they are queued on the node that took
+    the insert; `insert_quorum` waits for that many replicas of the shard.
+
+    The coarser copies (schema.COPIES) are filled by views after the points are committed; a
+    failure there must not fail a write whose points are stored (a retry without its token
+    would add them twice). A copy then lacks that insert's rows: its estimates are a little
+    low, never an invoice, which reads only the points table (README, "Read-time resolutions").
+    (`parallel_view_processing` made inserts no faster on 2 cores: benchmarks/copy_cost.py.)"""
+    settings = {"materialized_views_ignore_errors": 1}
+    if not cluster:
+        return settings
+    settings["insert_distributed_sync"] = 1
+    if insert_quorum:
+        settings["insert_quorum"] = insert_quorum
+    return settings
+
+
 class ClickHouseStorage:
     """Storage on ClickHouse, embedded or on a server, with writes and queries in lanes."""
 
-    def __init__(self, engine: Engine, write: Lane, queries: Lane) -> None:
+    def __init__(
+        self, engine: Engine, write: Lane, queries: Lane, cluster: str = "", insert_quorum: int = 0
+    ) -> None:
         self.database = engine.database
         self.description = engine.description
         self.location = engine.location
         self._lanes: dict[LaneName, Lane] = {"write": write, "query": queries}
+        self._insert_settings = insert_settings(cluster, insert_quorum)
+        self._query_settings: QuerySettings = CLUSTER_QUERY_SETTINGS if cluster else {}
         self._closed = False
 
     @classmethod
@@ -198,13 +230,31 @@ class ClickHouseStorage:
         location: str,
         retention_days: int,
         query_connections: int = Settings().query_connections,
+        *,
+        cluster: str = "",
+        insert_quorum: int = 0,
     ) -> ClickHouseStorage:
         """Connect to the directory or server `location` names, check an existing points
-        table and migrate the schema."""
+        table and migrate the schema (on `cluster`'s nodes, if one is named)."""
         try:
             engine = await asyncio.to_thread(engine_for, location)  # abspath reads the cwd
         except ValueError as e:
             raise StorageUnavailable(str(e)) from e
+        return await cls.start(
+            engine, retention_days, query_connections, cluster=cluster, insert_quorum=insert_quorum
+        )
+
+    @classmethod
+    async def start(
+        cls,
+        engine: Engine,
+        retention_days: int,
+        query_connections: int = Settings().query_connections,
+        *,
+        cluster: str = "",
+        insert_quorum: int = 0,
+    ) -> ClickHouseStorage:
+        """`open` on an engine already chosen (tests bring a chDB engine with a config)."""
 
         def connect_all() -> list[Client]:
             clients: list[Client] = []
@@ -225,10 +275,13 @@ class ClickHouseStorage:
             engine,
             Lane("write", clients[:WRITE_CONNECTIONS], engine.recover),
             Lane("query", clients[WRITE_CONNECTIONS:], engine.recover),
+            cluster,
+            insert_quorum,
         )
+        layout = schema.Layout(engine.database, cluster)
         try:
-            await check_points_table(storage, engine.database)
-            await schema.migrate(storage, engine.database, retention_days)
+            await check_points_table(storage, engine.database, layout.local(schema.TABLE))
+            await schema.migrate(storage, engine.database, retention_days, cluster)
         except BaseException:
             await storage.close()
             raise
@@ -239,8 +292,13 @@ class ClickHouseStorage:
             raise StorageUnavailable("storage is closed")
         return await self._lanes[lane].run(call)
 
-    async def insert_columns(self, table: str, columns: Sequence[str], data: bytes) -> None:
+    async def insert_columns(
+        self, table: str, columns: Sequence[str], data: bytes, *, token: str | None = None
+    ) -> None:
         target = f"{self.database}.{table}"
+        settings: dict[str, int | str] = dict(self._insert_settings)
+        if token is not None:
+            settings["insert_deduplication_token"] = token
         try:
             await self._run(
                 "write",
@@ -248,14 +306,14 @@ class ClickHouseStorage:
                     target,
                     list(columns),
                     insert_block=data,
-                    settings=INSERT_SETTINGS,
+                    settings=settings or None,
                     fmt="JSONCompactColumns",
                 ),
             )
         except AppError:
             raise
         except Exception as e:
-            raise StorageUnavailable(f"insert failed: {e}") from e
+            raise _insert_error(e) from e
 
     async def query(
         self,
@@ -265,7 +323,7 @@ class ClickHouseStorage:
         *,
         lane: LaneName = "query",
     ) -> bytes:
-        text = sql + render_settings(settings)
+        text = sql + render_settings({**self._query_settings, **(settings or {})})
         try:
             data: bytes = await self._run(lane, lambda client: client.raw_query(text, fmt=fmt))
         except AppError:

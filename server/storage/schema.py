@@ -2,14 +2,23 @@
 
 WAE keeps all datasets in one ClickHouse table and filters each query by dataset; we do the
 same and add `account_id` in front of the sort key so one account's rows are contiguous.
+
+On a ClickHouse cluster (`USAGEHOUSE_CLICKHOUSE_CLUSTER`) each table is a Replicated local
+table on every node (`points_local`) behind a Distributed table of the name the code queries
+(`points`); see `Layout`.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # storage/__init__ imports this module; the protocol is only for typing
+import orjson
+
+from ..config import CLUSTER_NAME
+
+if TYPE_CHECKING:  # only for typing: the protocol's module imports the settings
     from . import Storage
 
 BLOB_COUNT = 20
@@ -58,6 +67,9 @@ INSERT_COLUMNS: tuple[str, ...] = (
 #: Group-commit inserts are tens of thousands of 45-column rows: as Wide parts they took twice
 #: the CPU and time to write (benchmarks/ingest.py); merges past 256 MiB become Wide.
 COMPACT_PART_BYTES = 256 * 1024 * 1024
+#: A single server remembers the tokens of this many recent inserts, so an insert retried with
+#: its token (ingest/writer.py) is stored once; Replicated tables keep theirs in Keeper anyway.
+DEDUP_WINDOW = 1000
 
 
 #: Bookkeeping rows share the points table so that they commit in the same part as the points
@@ -105,15 +117,71 @@ def ttl_clause(retention_days: int) -> str:
     )
 
 
-def points_ddl(database: str, retention_days: int) -> str:
-    """CREATE TABLE for the points table; idempotent (IF NOT EXISTS)."""
+#: The local tables of a cluster are named after their Distributed table with this suffix.
+LOCAL_SUFFIX = "_local"
+#: Rows go to a shard by their flush: every row of one insert has the same `_batch`, so the
+#: whole insert (points, their counters, their requests' records) lands in one part on one
+#: shard, as on one server, and a retry with the same token reaches the same shard. A
+#: key by account would put an account (often a deployment's only one) on a single shard.
+POINTS_SHARDING_KEY = "cityHash64(_batch)"
+METER_STARTS_SHARDING_KEY = "cityHash64(meter)"
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Where the tables live: on one server (`cluster` empty), or on every node of a cluster
+    as Replicated local tables behind Distributed tables of the names the code queries."""
+
+    database: str
+    cluster: str = ""
+
+    def __post_init__(self) -> None:
+        if self.cluster and not re.fullmatch(CLUSTER_NAME, self.cluster):
+            raise ValueError(f"cluster name {self.cluster!r} is not a plain name")
+
+    def local(self, table: str) -> str:
+        """The table that stores `table`'s rows (system.tables describes it)."""
+        return table + LOCAL_SUFFIX if self.cluster else table
+
+    @property
+    def on_cluster(self) -> str:
+        return f" ON CLUSTER '{self.cluster}'" if self.cluster else ""
+
+    def create(self, table: str) -> str:
+        """The head of the CREATE statement of the table that stores `table`'s rows."""
+        return f"CREATE TABLE IF NOT EXISTS {self.database}.{self.local(table)}{self.on_cluster}"
+
+    def engine(self, table: str) -> str:
+        """MergeTree, or ReplicatedMergeTree at a Keeper path per shard (node macros)."""
+        if not self.cluster:
+            return "MergeTree"
+        path = f"/clickhouse/tables/{{shard}}/{self.database}/{self.local(table)}"
+        return f"ReplicatedMergeTree('{path}', '{{replica}}')"
+
+    def distributed(self, table: str, sharding_key: str) -> str:
+        """The Distributed table `table` over the local tables of every shard."""
+        local = self.local(table)
+        return (
+            f"CREATE TABLE IF NOT EXISTS {self.database}.{table}{self.on_cluster} "
+            f"AS {self.database}.{local}\n"
+            f"ENGINE = Distributed('{self.cluster}', '{self.database}', '{local}', {sharding_key})"
+        )
+
+
+def points_ddl(database: str, retention_days: int, cluster: str = "", table: str = TABLE) -> str:
+    """CREATE TABLE for the table that stores points (or a coarser copy of them, `table`:
+    the same columns, sort key, partitions and retention); idempotent (IF NOT EXISTS)."""
+    layout = Layout(database, cluster)
     blobs = ",\n    ".join(
         f"{c} String DEFAULT ifNull(_blobs[{i}], '')" for i, c in enumerate(BLOB_COLUMNS, 1)
     )
     doubles = ",\n    ".join(
         f"{c} Float64 DEFAULT _doubles[{i}]" for i, c in enumerate(DOUBLE_COLUMNS, 1)
     )
-    return f"""CREATE TABLE IF NOT EXISTS {database}.{TABLE} (
+    settings = f"min_bytes_for_wide_part = {COMPACT_PART_BYTES}"
+    if not cluster:
+        settings += f", non_replicated_deduplication_window = {DEDUP_WINDOW}"
+    return f"""{layout.create(table)} (
     account_id LowCardinality(String),
     dataset LowCardinality(String),
     timestamp DateTime('UTC'),
@@ -126,39 +194,55 @@ def points_ddl(database: str, retention_days: int) -> str:
     _batch UInt64 DEFAULT 0,
     INDEX batch_minmax _batch TYPE minmax GRANULARITY 1
 )
-ENGINE = MergeTree
+ENGINE = {layout.engine(table)}
 PARTITION BY toYYYYMM(timestamp)
 ORDER BY (account_id, dataset, index1, timestamp)
 TTL {ttl_clause(retention_days)}
-SETTINGS min_bytes_for_wide_part = {COMPACT_PART_BYTES}"""
+SETTINGS {settings}"""
 
 
-def retention_ddl(database: str, retention_days: int, table: str = TABLE) -> str:
+def retention_ddl(database: str, retention_days: int, cluster: str = "", table: str = TABLE) -> str:
     """ALTER that re-applies the TTL, so a changed USAGEHOUSE_RETENTION_DAYS takes effect."""
-    return f"ALTER TABLE {database}.{table} MODIFY TTL {ttl_clause(retention_days)}"
+    layout = Layout(database, cluster)
+    return (
+        f"ALTER TABLE {database}.{layout.local(table)}{layout.on_cluster} "
+        f"MODIFY TTL {ttl_clause(retention_days)}"
+    )
 
 
 METER_STARTS_TABLE = "meter_starts"
 
 
-def meter_starts_ddl(database: str) -> str:
+def meter_starts_ddl(database: str, cluster: str = "") -> str:
     """When each meter's counters began (as a batch id): older points are estimated."""
-    return f"""CREATE TABLE IF NOT EXISTS {database}.{METER_STARTS_TABLE} (
+    layout = Layout(database, cluster)
+    return f"""{layout.create(METER_STARTS_TABLE)} (
     meter String,
     batch UInt64
 )
-ENGINE = MergeTree
+ENGINE = {layout.engine(METER_STARTS_TABLE)}
 ORDER BY meter"""
 
 
-def all_ddl(database: str, retention_days: int) -> list[str]:
-    """Every statement that brings a database to the current schema, in order."""
-    return [
-        f"CREATE DATABASE IF NOT EXISTS {database}",
-        points_ddl(database, retention_days),
-        meter_starts_ddl(database),
-        *resolutions_ddl(database),
+def _statements(layout: Layout, retention_days: int) -> list[tuple[str, str]]:
+    """(what it creates, DDL) in order; "" names the database."""
+    db, cluster = layout.database, layout.cluster
+    statements = [
+        ("", f"CREATE DATABASE IF NOT EXISTS {db}{layout.on_cluster}"),
+        (layout.local(TABLE), points_ddl(db, retention_days, cluster)),
+        (layout.local(METER_STARTS_TABLE), meter_starts_ddl(db, cluster)),
     ]
+    if cluster:
+        statements += [
+            (TABLE, layout.distributed(TABLE, POINTS_SHARDING_KEY)),
+            (METER_STARTS_TABLE, layout.distributed(METER_STARTS_TABLE, METER_STARTS_SHARDING_KEY)),
+        ]
+    return statements + resolution_statements(layout, retention_days)
+
+
+def all_ddl(database: str, retention_days: int, cluster: str = "") -> list[str]:
+    """Every statement that brings a database to the current schema, in order."""
+    return [ddl for _, ddl in _statements(Layout(database, cluster), retention_days)]
 
 
 #: Tables of the first release, whose rows now live in the points table.
@@ -179,41 +263,59 @@ def legacy_counters_copy(database: str) -> str:
 
 
 async def _table_names(storage: Storage, database: str) -> set[str]:
+    """The database's tables, plus "" if the database exists."""
     names = await storage.query(
-        f"SELECT name FROM system.tables WHERE database = '{database}'", "TabSeparated"
+        f"SELECT '' FROM system.databases WHERE name = '{database}' UNION ALL "
+        f"SELECT name FROM system.tables WHERE database = '{database}'",
+        "JSONCompactEachRow",
+        lane="write",
     )
-    return set(names.decode().split())
+    return {orjson.loads(line)[0] for line in names.splitlines()}
 
 
-async def migrate(storage: Storage, database: str, retention_days: int) -> None:
-    """Create what is missing, move the first release's bookkeeping tables into the points
-    table, and re-apply the TTL only when retention changed (MODIFY TTL rewrites parts, so it
-    must not run on every start)."""
-    await build_copies(storage, database, await _table_names(storage, database))
-    for ddl in all_ddl(database, retention_days):
-        await storage.command(ddl)
+async def migrate(storage: Storage, database: str, retention_days: int, cluster: str = "") -> None:
+    """Create what is missing (only that: a DBA may have created the tables and given this
+    server no DDL rights), move the first release's bookkeeping tables into the points table,
+    and re-apply the TTL only when retention changed (MODIFY TTL rewrites parts, so it must
+    not run on every start). On a cluster the local tables describe the schema."""
+    layout = Layout(database, cluster)
     tables = await _table_names(storage, database)
+    tables |= await build_copies(storage, layout, retention_days, tables)
+    for name, ddl in _statements(layout, retention_days):
+        if name not in tables:
+            await storage.command(ddl)
     if LEGACY_COUNTERS_TABLE in tables:
         await storage.command(legacy_counters_copy(database))
         await storage.command(f"DROP TABLE {database}.{LEGACY_COUNTERS_TABLE}")
     if LEGACY_IDEMPOTENCY_TABLE in tables:
         # Records live a day; keys used in the day before the upgrade are forgotten.
         await storage.command(f"DROP TABLE {database}.{LEGACY_IDEMPOTENCY_TABLE}")
-    for table in (TABLE, *(r.table for r in COPIES)):
-        await _apply_retention(storage, database, table, retention_days)
+    engines = {
+        table: await _apply_retention(storage, layout, table, int(retention_days))
+        for table in (TABLE, *(copy.table for copy in COPIES))
+    }
+    if not cluster and b"non_replicated_deduplication_window" not in engines[TABLE]:
+        await storage.command(  # a table of an earlier version: retried inserts dedup too
+            f"ALTER TABLE {database}.{TABLE} "
+            f"MODIFY SETTING non_replicated_deduplication_window = {DEDUP_WINDOW}"
+        )
 
 
-async def _apply_retention(storage: Storage, database: str, table: str, days: int) -> None:
+async def _apply_retention(storage: Storage, layout: Layout, table: str, days: int) -> bytes:
+    """Re-apply `table`'s TTL if it is not the retention's; returns its engine description."""
     engine = await storage.query(
-        f"SELECT engine_full FROM system.tables WHERE database = '{database}' AND name = '{table}'",
+        f"SELECT engine_full FROM system.tables "
+        f"WHERE database = '{layout.database}' AND name = '{layout.local(table)}'",
         "TabSeparated",
+        lane="write",
     )
     current = (
         f"timestamp + toIntervalDay({days}) WHERE dataset NOT IN",
         f"toIntervalDay({max(days, COUNTERS_MIN_DAYS)}) WHERE dataset = ",
     )
     if not all(part in engine.decode() for part in current):
-        await storage.command(retention_ddl(database, days, table))
+        await storage.command(retention_ddl(layout.database, days, layout.cluster, table))
+    return engine
 
 
 # ---------------------------------------------------------------- read-time resolutions
@@ -239,14 +341,14 @@ class Resolution:
 
 
 FULL = Resolution(1, TABLE)
-#: Coarser copies, finest first. A tenth and a hundredth cost ~11 % more storage and let any
+#: Coarser copies, finest first. A tenth and a hundredth cost 11-16 % more storage and let any
 #: query read at most a hundredth of its rows (README, "Read-time resolutions").
 COPIES = (Resolution(10, f"{TABLE}_r10"), Resolution(100, f"{TABLE}_r100"))
 RESOLUTIONS = (FULL, *COPIES)
 
 
-def copy_select(database: str, copy: Resolution) -> str:
-    """The rows of the points table that `copy` keeps, with their weight multiplied.
+def copy_select(database: str, copy: Resolution, source: str = TABLE) -> str:
+    """The rows of the points table `source` that `copy` keeps, with their weight multiplied.
 
     A row is kept when a hash of its flush, its position in the inserted block and its key is
     a multiple of the factor: a fixed 1-in-factor chance that does not depend on its values,
@@ -263,45 +365,67 @@ def copy_select(database: str, copy: Resolution) -> str:
     )
     reserved = ", ".join(f"'{d}'" for d in BOOKKEEPING_DATASETS)
     return (
-        f"SELECT {columns} FROM {database}.{TABLE} WHERE dataset NOT IN ({reserved}) "
+        f"SELECT {columns} FROM {database}.{source} WHERE dataset NOT IN ({reserved}) "
         f"AND cityHash64(_batch, rowNumberInBlock(), index1, timestamp) % {copy.factor} = 0"
     )
 
 
-def copy_table_ddl(database: str, copy: Resolution) -> str:
-    """The copy has the points table's columns, sort key, partitions and TTL."""
-    return f"CREATE TABLE IF NOT EXISTS {database}.{copy.table} AS {database}.{TABLE}"
-
-
-def copy_view_ddl(database: str, copy: Resolution) -> str:
+def copy_view_ddl(layout: Layout, copy: Resolution) -> str:
+    """The view that copies each insert's kept rows; on a cluster, from the local points table
+    into the local copy on the node that stores them (replication does the rest)."""
+    db = layout.database
     return (
-        f"CREATE MATERIALIZED VIEW IF NOT EXISTS {database}.{copy.view} "
-        f"TO {database}.{copy.table} AS {copy_select(database, copy)}"
+        f"CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.{copy.view}{layout.on_cluster} "
+        f"TO {db}.{layout.local(copy.table)} AS {copy_select(db, copy, layout.local(TABLE))}"
     )
 
 
-def resolutions_ddl(database: str) -> list[str]:
-    """The coarser copies and the views that keep them up to date."""
+def _copy_tables(layout: Layout, retention_days: int, copy: Resolution) -> list[tuple[str, str]]:
+    db, cluster = layout.database, layout.cluster
+    tables = [(layout.local(copy.table), points_ddl(db, retention_days, cluster, copy.table))]
+    if cluster:  # the copy is sharded as the points are, by flush
+        tables.append((copy.table, layout.distributed(copy.table, POINTS_SHARDING_KEY)))
+    return tables
+
+
+def resolution_statements(layout: Layout, retention_days: int) -> list[tuple[str, str]]:
+    """(what it creates, DDL) for the coarser copies and the views that fill them."""
     return [
-        ddl
+        statement
         for copy in COPIES
-        for ddl in (copy_table_ddl(database, copy), copy_view_ddl(database, copy))
+        for statement in (
+            *_copy_tables(layout, retention_days, copy),
+            (copy.view, copy_view_ddl(layout, copy)),
+        )
     ]
 
 
-async def build_copies(storage: Storage, database: str, tables: set[str]) -> None:
-    """Fill each copy an existing points table lacks from its rows, before its view exists.
+async def build_copies(
+    storage: Storage, layout: Layout, retention_days: int, tables: set[str]
+) -> set[str]:
+    """Fill each copy an existing points table lacks from its rows, before its view exists;
+    returns the tables and views created.
 
     A copy without its view is unfinished (the view is created last), so it is built again
-    from scratch: an interrupted start simply runs this again. Nothing writes meanwhile (the
-    server accepts writes once the migration is done).
+    from scratch: an interrupted start simply runs this again. Nothing writes meanwhile on this
+    server (it accepts writes once the migration is done); on a cluster, points that other
+    servers write while a copy is built are missing from it.
     """
-    if TABLE not in tables:
-        return  # a new database: all_ddl creates empty copies and their views
+    if layout.local(TABLE) not in tables:
+        return set()  # a new database: the migration creates empty copies and their views
+    created: set[str] = set()
+    db, sync = layout.database, f"{layout.on_cluster} SYNC"
     for copy in COPIES:
         if copy.view in tables:
             continue
-        await storage.command(f"DROP TABLE IF EXISTS {database}.{copy.table}")
-        await storage.command(copy_table_ddl(database, copy))
-        await storage.command(f"INSERT INTO {database}.{copy.table} {copy_select(database, copy)}")
-        await storage.command(copy_view_ddl(database, copy))
+        statements = _copy_tables(layout, retention_days, copy)
+        for name, _ in reversed(statements):
+            await storage.command(f"DROP TABLE IF EXISTS {db}.{name}{sync}")
+        for _, ddl in statements:
+            await storage.command(ddl)
+        # Through the Distributed tables on a cluster: a row goes to the shard of its flush,
+        # where its point is.
+        await storage.command(f"INSERT INTO {db}.{copy.table} {copy_select(db, copy)}")
+        await storage.command(copy_view_ddl(layout, copy))
+        created |= {name for name, _ in statements} | {copy.view}
+    return created

@@ -32,12 +32,13 @@ def differences(columns: dict[str, str]) -> list[str]:
     return found
 
 
-async def check_points_table(storage: Storage, database: str) -> None:
-    """Raise StorageUnavailable naming every difference if `database.points` exists and does
-    not match; a missing table is fine (the migration creates it)."""
+async def check_points_table(storage: Storage, database: str, table: str = schema.TABLE) -> None:
+    """Raise StorageUnavailable naming every difference if `database.table` (the table that
+    stores points: `points_local` on a cluster) exists and does not match; a missing table is
+    fine (the migration creates it)."""
     data = await storage.query(
         "SELECT name, type FROM system.columns "
-        f"WHERE database = {sql_string(database)} AND table = {sql_string(schema.TABLE)}",
+        f"WHERE database = {sql_string(database)} AND table = {sql_string(table)}",
         "JSONCompactEachRow",
         lane="write",
     )
@@ -45,7 +46,7 @@ async def check_points_table(storage: Storage, database: str) -> None:
     problems = differences(columns) if columns else []
     if problems:
         raise StorageUnavailable(
-            f"table {database}.{schema.TABLE} does not match this server: "
+            f"table {database}.{table} does not match this server: "
             + "; ".join(problems)
             + " (`usagehouse schema` prints the expected DDL)"
         )

@@ -1,7 +1,9 @@
 """The simPod JSON datasource under /grafana/json: parse, call `JsonDatasource`, respond.
 
 The account is the bearer token's (scope r). In local-dev mode (no USAGEHOUSE_TOKENS) it is the
-`X-Usagehouse-Account` header, else the `account` query parameter, else DEFAULT_ACCOUNT.
+`X-Usagehouse-Account` header, else the `account` query parameter, else DEFAULT_ACCOUNT. The
+SQL a user writes (code mode, variables) follows the dialect as on the SQL API (`?dialect=`,
+the `Usagehouse-Dialect` header, else the server's), with the same warning header.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from ..grafana.frames import Table, table_of
 from ..grafana.protocol import Json, load
 from .bodies import read_body
 from .keys import AUTH
-from .query import demanded_resolution, run_account_query
+from .query import demanded_resolution, request_dialect, run_account_query, warning_headers
 
 ACCOUNT_HEADER = "X-Usagehouse-Account"
 ACCOUNT_PARAM = "account"
@@ -41,11 +43,11 @@ def _datasource(request: web.Request, account_id: str) -> JsonDatasource:
         )
         return table_of(result.body, result.resolution)
 
-    return JsonDatasource(run)
+    return JsonDatasource(run, request_dialect(request))
 
 
-def _json(value: object) -> web.Response:
-    return web.Response(body=orjson.dumps(value), content_type="application/json")
+def _json(value: object, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(body=orjson.dumps(value), content_type="application/json", headers=headers)
 
 
 def _endpoint(
@@ -56,7 +58,9 @@ def _endpoint(
     async def handler(request: web.Request) -> web.Response:
         account_id = _account(request)
         body = load(await read_body(request))
-        return _json(await answer(_datasource(request, account_id), body))
+        datasource = _datasource(request, account_id)
+        value = await answer(datasource, body)
+        return _json(value, warning_headers(tuple(datasource.nonportable)))
 
     return handler
 

@@ -6,9 +6,12 @@ error shape of its route family (tests/test_openapi_fuzz.py holds the server to 
 
 from __future__ import annotations
 
+from importlib.metadata import version
 from typing import Any
 
+from ..config import SQL_DIALECTS
 from ..ingest.points import ACCOUNT_ID, DATASET_NAME, LIMITS, NDJSON_TYPES
+from ..ingest.sampler import MAX_INTERVAL
 from ..sql import resolution
 from ..sql.run import CONTENT_TYPES
 from ..storage.schema import RESOLUTIONS
@@ -77,6 +80,13 @@ _POINT = {
             "description": "Backfill: epoch milliseconds or RFC 3339; default now. Must be "
             "within the retention window and at most 15 minutes ahead.",
         },
+        "_sample_interval": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_INTERVAL,
+            "description": "Only with ?sampling=off (an import): how many points the row "
+            "stood for at its source, stored as it is; default 1.",
+        },
     },
 }
 
@@ -137,20 +147,8 @@ def _query(name: str, schema: dict[str, Any], description: str = "") -> dict[str
     return {**param, "description": description} if description else param
 
 
-def _ok(
-    description: str, content: dict[str, Any], headers: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    ok: dict[str, Any] = {"description": description, "content": content}
-    if headers:
-        ok["headers"] = headers
-    return {"200": ok}
-
-
-_RESOLUTIONS = {"enum": list(resolution.DEMANDS)}
-_RESOLUTION_WHY = (
-    "adaptive (default): the finest resolution whose rows fit USAGEHOUSE_SQL_READ_BUDGET_ROWS; "
-    "full: every row, within the time limit; 10% or 1%: that copy"
-)
+def _ok(description: str, content: dict[str, Any]) -> dict[str, Any]:
+    return {"200": {"description": description, "content": content}}
 
 
 _ACCOUNT = {**_path("account_id", ACCOUNT_ID.pattern), "example": "acct_1"}
@@ -239,6 +237,55 @@ _SQL_JSON = {
 }
 
 
+#: The SQL dialect a request asks for, where users write SQL (the SQL API, Grafana code mode).
+_DIALECT = [
+    _query(
+        "dialect",
+        {"enum": list(SQL_DIALECTS)},
+        "wae: only what Cloudflare accepts (else 422 with WAE's message); extended: also the "
+        "ClickHouse extensions, with Usagehouse-Warning on what WAE would reject. Default: the "
+        "Usagehouse-Dialect header, else USAGEHOUSE_SQL_DIALECT",
+    ),
+    {
+        "name": "Usagehouse-Dialect",
+        "in": "header",
+        "required": False,
+        "schema": {"enum": list(SQL_DIALECTS)},
+        "description": "the dialect, when ?dialect= does not name one",
+    },
+]
+_RESOLUTION_WHY = (
+    "adaptive (default): the finest resolution whose rows fit USAGEHOUSE_SQL_READ_BUDGET_ROWS; "
+    "full: every row, within the time limit; 10% or 1%: that copy of the points"
+)
+_RESOLUTION = [
+    _query(resolution.PARAM, {"enum": list(resolution.DEMANDS)}, _RESOLUTION_WHY),
+    {
+        "name": resolution.HEADER,
+        "in": "header",
+        "required": False,
+        "schema": {"enum": list(resolution.DEMANDS)},
+        "description": "the resolution, when ?resolution= does not name one",
+    },
+]
+_READ_AT = {
+    resolution.HEADER: {
+        "schema": {"enum": [r.label for r in RESOLUTIONS]},
+        "required": True,
+        "description": "the share of the points the answer was read from",
+    }
+}
+
+_WARNING = {
+    "Usagehouse-Warning": {
+        "schema": {"type": "string"},
+        "required": False,
+        "description": "extended dialect only: 'not portable to WAE: ' and what the query "
+        "uses that WAE rejects",
+    }
+}
+
+
 def _sql(method: str) -> dict[str, Any]:
     sql_content = {
         ctype.split(";")[0]: {"schema": _SQL_JSON if fmt == "JSON" else {}}
@@ -257,27 +304,16 @@ def _sql(method: str) -> dict[str, Any]:
                 {"enum": ["0", "1", "true", "false"]},
                 "1 (default) quotes 64-bit integers in FORMAT JSON, as Cloudflare does",
             ),
-            _query(resolution.PARAM, _RESOLUTIONS, _RESOLUTION_WHY),
-            {
-                "name": resolution.HEADER,
-                "in": "header",
-                "required": False,
-                "schema": _RESOLUTIONS,
-                "description": _RESOLUTION_WHY + " (the query parameter wins)",
-            },
+            *_DIALECT,
+            *_RESOLUTION,
         ],
         "responses": {
-            **_ok(
-                "FORMAT JSON (meta, data, rows, rows_before_limit_at_least), JSONEachRow or "
-                "TabSeparated",
-                sql_content,
-                {
-                    resolution.HEADER: {
-                        "schema": {"enum": [r.label for r in RESOLUTIONS]},
-                        "description": "the share of the points the answer was read from",
-                    }
-                },
-            ),
+            "200": {
+                "description": "FORMAT JSON (meta, data, rows, rows_before_limit_at_least), "
+                "JSONEachRow or TabSeparated",
+                "content": sql_content,
+                "headers": {**_WARNING, **_READ_AT},
+            },
             **_sql_errors(400, 408, 413, 415, 422, 503),
         },
     }
@@ -393,19 +429,20 @@ _GRAFANA_BODIES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
 
 def _grafana(path: str) -> dict[str, Any]:
     answer = _ok("see the simPod protocol", {"application/json": {"schema": {}}})
+    answer["200"]["headers"] = _WARNING
     if not path:
         return {
             "get": {
                 "summary": "simPod JSON datasource: Save & test",
-                "parameters": _GRAFANA_ACCOUNT,
-                "responses": {**answer, **_errors(401, 403, 429, 503, schema="GrafanaError")},
+                "parameters": [*_GRAFANA_ACCOUNT, *_DIALECT, *_RESOLUTION],
+                "responses": {**answer, **_errors(400, 401, 403, 429, 503, schema="GrafanaError")},
             }
         }
     properties, example = _GRAFANA_BODIES[path]
     return {
         "post": {
             "summary": f"simPod JSON datasource: {path}",
-            "parameters": _GRAFANA_ACCOUNT,
+            "parameters": [*_GRAFANA_ACCOUNT, *_DIALECT, *_RESOLUTION],
             "requestBody": {
                 "required": False,
                 "content": {
@@ -434,7 +471,7 @@ OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {
         "title": "Usagehouse",
-        "version": "0.1.0",
+        "version": version("usagehouse"),
         "description": "Self-hosted Workers Analytics Engine: write data points, query with SQL.",
     },
     "components": {

@@ -1,5 +1,10 @@
 """The Cloudflare-compatible SQL API: POST (body = SQL) or GET ?query= on
-/client/v4/accounts/{account_id}/analytics_engine/sql."""
+/client/v4/accounts/{account_id}/analytics_engine/sql.
+
+The dialect is the server's (USAGEHOUSE_SQL_DIALECT) unless the request names one with
+`?dialect=` or the `Usagehouse-Dialect` header; in `extended`, an answer to a query WAE would
+reject carries `Usagehouse-Warning: not portable to WAE: ...`.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,16 @@ from aiohttp import web
 
 from ..errors import BadRequest
 from ..sql import resolution
+from ..sql.dialect import Dialect, parse_dialect, warning
 from ..sql.run import QueryResult, run_query
 from ..storage.schema import Resolution
 from .bodies import read_body
 from .keys import AUTH, METRICS, QUERY_GATE, SETTINGS, STORAGE
 
 MAX_SQL_BYTES = 1_048_576
+DIALECT_PARAM = "dialect"
+DIALECT_HEADER = "Usagehouse-Dialect"
+WARNING_HEADER = "Usagehouse-Warning"
 
 
 async def _sql_text(request: web.Request) -> str:
@@ -43,10 +52,24 @@ def _flag(request: web.Request, name: str, *, default: bool) -> bool:
     raise BadRequest(f"{name} must be 0, 1, true or false, not {value[:20]!r}")
 
 
+def request_dialect(request: web.Request) -> Dialect:
+    """The dialect a request asks for (`?dialect=` before the header), else the server's."""
+    if (value := request.query.get(DIALECT_PARAM)) is not None:
+        return parse_dialect(value, f"?{DIALECT_PARAM}")
+    if (value := request.headers.get(DIALECT_HEADER)) is not None:
+        return parse_dialect(value, f"the {DIALECT_HEADER} header")
+    return Dialect(request.app[SETTINGS].sql_dialect)
+
+
 def demanded_resolution(request: web.Request) -> Resolution | None:
     """The resolution the request names (query parameter first, then header), if any."""
     value = request.query.get(resolution.PARAM, request.headers.get(resolution.HEADER))
     return resolution.demanded(value)
+
+
+def warning_headers(nonportable: tuple[str, ...]) -> dict[str, str]:
+    """The portability warning, when a query uses what WAE rejects."""
+    return {WARNING_HEADER: warning(nonportable)} if nonportable else {}
 
 
 async def run_account_query(
@@ -55,6 +78,7 @@ async def run_account_query(
     account_id: str,
     *,
     quote_64bit_integers: bool,
+    dialect: Dialect = Dialect.EXTENDED,
     demand: Resolution | None = None,
 ) -> QueryResult:
     """Every user statement the web layer runs: timed, and only with a turn from the account's
@@ -67,6 +91,7 @@ async def run_account_query(
                 text,
                 account_id=account_id,
                 quote_64bit_integers=quote_64bit_integers,
+                dialect=dialect,
                 demand=demand,
             )
 
@@ -74,11 +99,16 @@ async def run_account_query(
 async def sql(request: web.Request) -> web.Response:
     account_id = request.match_info["account_id"]
     request.app[AUTH].authorize(request.headers.get("Authorization"), account_id, "r")
+    dialect = request_dialect(request)
     text = await _sql_text(request)
     quote = _flag(request, "output_format_json_quote_64bit_integers", default=True)
     demand = demanded_resolution(request)
     result = await run_account_query(
-        request.app, text, account_id, quote_64bit_integers=quote, demand=demand
+        request.app, text, account_id, quote_64bit_integers=quote, dialect=dialect, demand=demand
     )
-    headers = {"Content-Type": result.content_type, resolution.HEADER: result.resolution.label}
+    headers = {
+        "Content-Type": result.content_type,
+        resolution.HEADER: result.resolution.label,
+        **warning_headers(result.nonportable),
+    }
     return web.Response(body=result.body, headers=headers)

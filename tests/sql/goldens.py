@@ -1,9 +1,9 @@
 """Reading and writing tests/sql/golden/*.sql, in sqlglot's fixture style.
 
 A case is `# title: ...` (one or more lines), optional `# key: value` headers (`error`,
-`execute`, `columns`, `result`), the WAE query ending in `;` at the end of a line, then, unless
-the case expects an error, the expected ClickHouse SQL ending in `;`. To keep goldens readable,
-the 44-column list of a scoped dataset is written `<WAE columns>`.
+`wae`, `execute`, `columns`, `result`), the WAE query ending in `;` at the end of a line,
+then, unless the case expects an error, the expected ClickHouse SQL ending in `;`. To keep
+goldens readable, the 44-column list of a scoped dataset is written `<WAE columns>`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from server.storage.schema import WAE_COLUMNS
 GOLDEN_DIR = Path(__file__).parent / "golden"
 COLUMNS_LIST = ", ".join(WAE_COLUMNS)
 COLUMNS_ABBREVIATION = "<WAE columns>"
-HEADERS = ("error", "execute", "columns", "result")
+HEADERS = ("error", "wae", "execute", "columns", "result")
 
 
 @dataclass

@@ -41,12 +41,7 @@ def location(request: pytest.FixtureRequest, tmp_path: Any) -> str:
 async def backend(location: str) -> AsyncIterator[Storage]:
     store: Storage = await ClickHouseStorage.open(location, 92)
     if location.startswith("http"):  # the server's database outlives one test
-        for table in (
-            schema.TABLE,
-            schema.IDEMPOTENCY_TABLE,
-            schema.COUNTERS_TABLE,
-            schema.METER_STARTS_TABLE,
-        ):
+        for table in (schema.TABLE, schema.METER_STARTS_TABLE):
             await store.command(f"TRUNCATE TABLE {store.database}.{table}")
     yield store
     await store.close()

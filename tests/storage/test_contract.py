@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from server.errors import QueryLimit, QueryTimeout, SqlError, SqlRejected, StorageUnavailable
-from server.storage import InsertBatch, Storage, schema
+from server.storage import InsertBatch, Storage, new_batch_id, schema
 from server.storage.clickhouse import ClickHouseStorage, parse_url
 from server.storage.errors import query_error
 from tests.conftest import REMOTE_URL_ENV, remote_url_or_skip
@@ -53,6 +53,16 @@ async def test_inserted_rows_read_back_exactly(backend):
         "_batch": 7,
     }
     assert [r["si"] for r in got] == [1, 2, 3, 1, 2]
+
+
+async def test_an_insert_repeated_with_its_token_is_stored_once(backend):
+    data = batch(3).encode()
+    token = f"{new_batch_id()}-202701"  # a server's table may remember tokens of earlier runs
+    for _ in range(2):
+        await backend.insert_columns(schema.TABLE, schema.INSERT_COLUMNS, data, token=token)
+    assert await rows(backend, "SELECT count() AS n FROM {db}.points") == [{"n": 3}]
+    await backend.insert_columns(schema.TABLE, schema.INSERT_COLUMNS, data, token=token + "-b")
+    assert await rows(backend, "SELECT count() AS n FROM {db}.points") == [{"n": 6}]
 
 
 async def test_schema_has_the_wae_columns_and_sort_key(backend):

@@ -134,21 +134,38 @@ async def test_weights_are_multiplied_by_the_factor_and_the_smaller_copy_is_a_su
     assert outside["n"] == 0
 
 
-async def test_the_same_insert_keeps_the_same_rows(storage):
-    """Retried inserts deduplicate in cluster mode only if the views choose the same rows."""
-    data = batch(4_000, seed=2, batch_id=99)
-    await insert(storage, data)
-    first = await totals(storage, COPIES[0].table)
-    await insert(storage, data)  # a plain MergeTree keeps both: each copied row twice
+async def test_a_retried_insert_is_copied_once_and_the_same_rows_are_copied_alike(storage):
+    """The writer retries an insert with its token when its outcome is unknown: the points and
+    the copies keep it once. The same rows in another insert are copied alike (the views
+    choose by flush and position, not by chance), which cluster deduplication relies on."""
+    data = batch(4_000, seed=2, batch_id=99).encode()
+    await storage.insert_columns(TABLE, INSERT_COLUMNS, data, token="99-1")
+    tables = (TABLE, *(copy.table for copy in COPIES))
+    first = {table: await totals(storage, table) for table in tables}
+    await storage.insert_columns(TABLE, INSERT_COLUMNS, data, token="99-1")
+    assert {table: await totals(storage, table) for table in tables} == first
+    await storage.insert_columns(TABLE, INSERT_COLUMNS, data, token="another")
     for copy in COPIES:
         [pairs] = await rows(
             storage,
             "SELECT countIf(n != 2) AS odd, count() AS groups FROM (SELECT count() AS n "
             f"FROM {{db}}.{copy.table} GROUP BY double2)",
         )
-        assert pairs["odd"] == 0 and pairs["groups"] > 0
-    again = await totals(storage, COPIES[0].table)
-    assert again["usage"]["rows"] == 2 * first["usage"]["rows"]
+        assert pairs == {"odd": 0, "groups": first[copy.table]["usage"]["rows"]}
+
+
+async def test_a_retry_with_the_token_fills_a_copy_the_first_attempt_missed(storage):
+    db, copy = storage.database, COPIES[0]
+    data = batch(3_000, seed=8, batch_id=15).encode()
+    await storage.command(f"ALTER TABLE {db}.{copy.table} ADD CONSTRAINT broken CHECK 0")
+    await storage.insert_columns(TABLE, INSERT_COLUMNS, data, token="15-1")
+    assert await totals(storage, copy.table) == {}
+    coarsest = await totals(storage, COPIES[1].table)
+    await storage.command(f"ALTER TABLE {db}.{copy.table} DROP CONSTRAINT broken")
+    await storage.insert_columns(TABLE, INSERT_COLUMNS, data, token="15-1")
+    assert (await totals(storage, TABLE))["usage"]["rows"] == 3_000
+    assert 200 < (await totals(storage, copy.table))["usage"]["rows"] < 400
+    assert await totals(storage, COPIES[1].table) == coarsest
 
 
 async def test_identical_points_of_one_flush_are_kept_independently(storage):

@@ -15,20 +15,33 @@ from server.storage.clickhouse import ClickHouseStorage
 from tests.helpers import count
 
 GOLDEN = Path(__file__).parent / "golden" / "schema.sql"
+CLUSTER_GOLDEN = Path(__file__).parent / "golden" / "schema-cluster.sql"
 
 
 def statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";\n") if s.strip()]
 
 
-def test_schema_command_prints_the_golden_ddl(capsys, monkeypatch, request):
+@pytest.mark.parametrize(
+    ("args", "golden", "cluster"),
+    [([], GOLDEN, ""), (["--cluster", "usagehouse"], CLUSTER_GOLDEN, "usagehouse")],
+    ids=["single-server", "cluster"],
+)
+def test_schema_command_prints_the_golden_ddl(capsys, monkeypatch, request, args, golden, cluster):
     monkeypatch.delenv("USAGEHOUSE_RETENTION_DAYS", raising=False)
-    assert main(["schema"]) == 0
+    monkeypatch.delenv("USAGEHOUSE_CLICKHOUSE_CLUSTER", raising=False)
+    assert main(["schema", *args]) == 0
     printed = capsys.readouterr().out
     if request.config.getoption("--update-goldens"):
-        GOLDEN.write_text(printed)
-    assert printed == GOLDEN.read_text()
-    assert statements(printed) == schema.all_ddl(DEFAULT_DATABASE, 92)
+        golden.write_text(printed)
+    assert printed == golden.read_text()
+    assert statements(printed) == schema.all_ddl(DEFAULT_DATABASE, 92, cluster)
+
+
+def test_schema_command_refuses_a_cluster_name_that_is_not_plain(capsys):
+    with pytest.raises(SystemExit):
+        main(["schema", "--cluster", "a'b"])
+    assert 'argument --cluster: "a\'b" is not a plain cluster name' in capsys.readouterr().err
 
 
 def test_schema_command_takes_the_database(capsys):

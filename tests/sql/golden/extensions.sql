@@ -1,6 +1,7 @@
 -- Safe ClickHouse extensions beyond WAE's documented dialect, run as acct_b.
 
 # title: CASE WHEN
+# wae: unsupported expression type: CASE WHEN
 # execute: true
 # columns: ["blob1","feel"]
 # result: [["London","mild"],["Zürich","cold"],["Paris","warm"],["Austin","warm"],["London","mild"]]
@@ -8,6 +9,7 @@ SELECT blob1, CASE WHEN double1 > 15 THEN 'warm' WHEN double1 > 10 THEN 'mild' E
 SELECT blob1, CASE WHEN double1 > 15 THEN 'warm' WHEN double1 > 10 THEN 'mild' ELSE 'cold' END AS feel FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather ORDER BY timestamp;
 
 # title: CASE on a value
+# wae: unsupported expression type: CASE WHEN
 # execute: true
 # columns: ["c"]
 # result: [["uk"],["other"]]
@@ -15,6 +17,7 @@ SELECT CASE blob2 WHEN 'GB' THEN 'uk' ELSE 'other' END AS c FROM weather ORDER B
 SELECT CASE blob2 WHEN 'GB' THEN 'uk' ELSE 'other' END AS c FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather ORDER BY timestamp LIMIT 2;
 
 # title: multiIf, coalesce, ifNull, nullIf
+# wae: unsupported function: multiIf
 # execute: true
 # columns: ["a","b","c","d"]
 # result: [["mild","London","x",null]]
@@ -22,6 +25,7 @@ SELECT multiIf(double1 > 15, 'warm', double1 > 10, 'mild', 'cold') AS a, coalesc
 SELECT multiIf(double1 > 15, 'warm', double1 > 10, 'mild', 'cold') AS a, coalesce(NULL, blob1) AS b, ifNull(NULL, 'x') AS c, nullIf(blob2, 'GB') AS d FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather ORDER BY timestamp LIMIT 1;
 
 # title: uniq, uniqExact, count(DISTINCT) and uniqIf
+# wae: unsupported function: uniq
 # execute: true
 # columns: ["a","b","c","d"]
 # result: [[4,4,4,3]]
@@ -29,6 +33,7 @@ SELECT uniq(blob2) AS a, uniqExact(blob2) AS b, count(DISTINCT blob2) AS c, uniq
 SELECT uniq(blob2) AS a, uniqExact(blob2) AS b, count(DISTINCT blob2) AS c, uniqIf(blob2, double1 > 10) AS d FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather;
 
 # title: quantile, quantiles, quantileExact, median
+# wae: unsupported function: quantile
 # execute: true
 # columns: ["a","b","c","d"]
 # result: [[12.5,[9,26.75],12.5,12.5]]
@@ -36,6 +41,7 @@ SELECT quantile(0.5)(double1) AS a, quantiles(0.1, 0.9)(double1) AS b, quantileE
 SELECT quantile(0.5)(double1) AS a, quantiles(0.1, 0.9)(double1) AS b, quantileExact(0.5)(double1) AS c, median(double1) AS d FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather;
 
 # title: quantilesExactWeighted and quantileExactWeightedIf
+# wae: unsupported function: quantilesExactWeighted
 # execute: true
 # columns: ["a","b"]
 # result: [[[20,31.25],10.5]]
@@ -43,6 +49,7 @@ SELECT quantilesExactWeighted(0.5, 0.99)(double1, _sample_interval) AS a, quanti
 SELECT quantilesExactWeighted(0.5, 0.99)(double1, _sample_interval) AS a, quantileExactWeightedIf(0.5)(double1, _sample_interval, blob2 = 'GB') AS b FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather;
 
 # title: any and anyLast
+# wae: unsupported function: any
 # execute: true
 # columns: ["a"]
 # result: [["FR"]]
@@ -50,6 +57,7 @@ SELECT any(blob2) AS a FROM weather WHERE blob1 = 'Paris';
 SELECT any(blob2) AS a FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather WHERE blob1 = 'Paris';
 
 # title: conversions and CAST to simple types
+# wae: unsupported function: toString
 # execute: true
 # columns: ["a","b","c","d","e","f","g","h","i"]
 # result: [["12.5",1.5,-3,"2023-03-05",1,"12.5",7,12,"2023-03-05 19:00:00"]]
@@ -61,6 +69,7 @@ SELECT toString(double1) AS a, toFloat64('1.5') AS b, toInt64(-3) AS c, toDate(t
 SELECT CAST(blob1 AS Map(String, String)) FROM weather;
 
 # title: concat, ||, replaceAll, splitByChar, has, array indexing
+# wae: unsupported function: concat
 # execute: true
 # columns: ["a","b","c","d","e","f"]
 # result: [["London/GB","London!","L0nd0n",["","a","b"],1,"y"]]
@@ -68,6 +77,7 @@ SELECT concat(blob1, '/', blob2) AS a, blob1 || '!' AS b, replaceAll(blob1, 'o',
 SELECT concat(blob1, '/', blob2) AS a, blob1 || '!' AS b, replaceAll(blob1, 'o', '0') AS c, splitByChar('/', '/a/b') AS d, has(['GB', 'FR'], blob2) AS e, splitByChar(',', 'x,y')[2] AS f FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather ORDER BY timestamp LIMIT 1;
 
 # title: WITH: a CTE
+# wae: selection used unsupported features: WITH
 # execute: true
 # columns: ["city"]
 # result: [["Paris"],["Austin"]]
@@ -75,6 +85,7 @@ WITH hot AS (SELECT blob1 AS city, double1 AS temp FROM weather WHERE double1 > 
 WITH "__usagehouse_cte_hot" AS (SELECT blob1 AS city, double1 AS temp FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather WHERE double1 > 15) SELECT city FROM "__usagehouse_cte_hot" AS hot ORDER BY temp;
 
 # title: WITH: a CTE named like a dataset shadows it
+# wae: selection used unsupported features: WITH
 # execute: true
 # columns: ["blob1"]
 # result: [["Austin"]]
@@ -82,6 +93,7 @@ WITH weather AS (SELECT blob1 FROM weather WHERE blob2 = 'US') SELECT blob1 FROM
 WITH "__usagehouse_cte_weather" AS (SELECT blob1 FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather WHERE blob2 = 'US') SELECT blob1 FROM "__usagehouse_cte_weather" AS weather;
 
 # title: WITH: a later CTE reads an earlier one
+# wae: selection used unsupported features: WITH
 # execute: true
 # columns: ["blob1"]
 # result: [["Zürich"]]
@@ -89,6 +101,7 @@ WITH a AS (SELECT blob1, double1 FROM weather), b AS (SELECT blob1 FROM a WHERE 
 WITH "__usagehouse_cte_a" AS (SELECT blob1, double1 FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather), "__usagehouse_cte_b" AS (SELECT blob1 FROM "__usagehouse_cte_a" AS a WHERE double1 < 10) SELECT * FROM "__usagehouse_cte_b" AS b;
 
 # title: WITH: a CTE is not visible outside its subquery, so the name is a dataset again
+# wae: selection used unsupported features: JOIN
 # execute: true
 # columns: ["n"]
 # result: [[5]]
@@ -104,6 +117,7 @@ WITH 1 AS x SELECT x;
 WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < 10) SELECT * FROM r;
 
 # title: JOIN between two of the account's datasets
+# wae: selection used unsupported features: JOIN
 # execute: true
 # columns: ["customer","city"]
 # result: [["cust1","Austin"],["cust1","London"]]
@@ -111,6 +125,7 @@ SELECT u.index1 AS customer, w.blob1 AS city FROM usage_indexed_by_customer_id A
 SELECT u.index1 AS customer, w.blob1 AS city FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'usage_indexed_by_customer_id') AS u INNER JOIN (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS w ON u.timestamp = w.timestamp ORDER BY customer, city;
 
 # title: LEFT JOIN with USING
+# wae: selection used unsupported features: JOIN
 # execute: true
 # columns: ["timestamp","index1","w.blob1"]
 # result: [["2023-02-28 23:59:59","cust2",""],["2023-03-05 10:00:00","cust1","London"]]
@@ -118,6 +133,7 @@ SELECT timestamp, u.index1, w.blob1 FROM usage_indexed_by_customer_id AS u LEFT 
 SELECT timestamp, u.index1, w.blob1 FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'usage_indexed_by_customer_id') AS u LEFT JOIN (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS w USING (timestamp) ORDER BY timestamp LIMIT 2;
 
 # title: JOIN to a subquery
+# wae: selection used unsupported features: JOIN
 # execute: true
 # columns: ["blob1","n"]
 # result: [["London",2],["Zürich",1]]
@@ -125,6 +141,7 @@ SELECT w.blob1, t.n FROM weather AS w JOIN (SELECT blob2, count() AS n FROM weat
 SELECT w.blob1, t.n FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS w JOIN (SELECT blob2, count() AS n FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather GROUP BY blob2) AS t ON w.blob2 = t.blob2 ORDER BY w.timestamp LIMIT 2;
 
 # title: comma join
+# wae: selection used unsupported features: JOIN
 # execute: true
 # columns: ["n"]
 # result: [[5]]
@@ -132,6 +149,7 @@ SELECT count() AS n FROM weather AS a, "my-dataset" AS b;
 SELECT count() AS n FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS a CROSS JOIN (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'my-dataset') AS b;
 
 # title: UNION ALL between datasets
+# wae: selection used unsupported features: UNION
 # execute: true
 # columns: ["dataset","n"]
 # result: [["my-dataset",1],["weather",5]]
@@ -139,6 +157,7 @@ SELECT * FROM (SELECT dataset, count() AS n FROM weather GROUP BY dataset UNION 
 SELECT * FROM (SELECT dataset, count() AS n FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather GROUP BY dataset UNION ALL SELECT dataset, count() AS n FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'my-dataset') AS "my-dataset" GROUP BY dataset) ORDER BY dataset;
 
 # title: UNION DISTINCT
+# wae: selection used unsupported features: UNION
 # execute: true
 # columns: ["c"]
 # result: [["CH"],["FR"],["GB"],["US"]]
@@ -146,10 +165,12 @@ SELECT c FROM (SELECT blob2 AS c FROM weather UNION DISTINCT SELECT blob2 AS c F
 SELECT c FROM (SELECT blob2 AS c FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather UNION DISTINCT SELECT blob2 AS c FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather) ORDER BY c;
 
 # title: UNION ALL with a FORMAT at the end
+# wae: selection used unsupported features: UNION
 SELECT 1 AS x UNION ALL SELECT 2 AS x FORMAT JSONEachRow;
 SELECT 1 AS x UNION ALL SELECT 2 AS x;
 
 # title: IN a subquery and EXISTS
+# wae: selection used unsupported features: subquery outside FROM
 # execute: true
 # columns: ["blob1"]
 # result: [["Austin"]]
@@ -157,11 +178,12 @@ SELECT blob1 FROM weather WHERE blob2 IN (SELECT blob2 FROM weather WHERE double
 SELECT blob1 FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather WHERE blob2 IN (SELECT blob2 FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather WHERE double1 > 30) AND EXISTS(SELECT 1 FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather);
 
 # title: dates: dateDiff, addDays, toStartOfQuarter
+# wae: unsupported function: dateDiff
 # execute: true
 # columns: ["a","b","c"]
-# result: [[4,"2023-03-06 10:00:00","2023-01-01"]]
+# result: [[4,"2023-03-06 10:00:00","2023-01-01 00:00:00"]]
 SELECT dateDiff('day', toDateTime('2023-03-01 00:00:00'), timestamp) AS a, addDays(timestamp, 1) AS b, toStartOfQuarter(timestamp) AS c FROM weather ORDER BY timestamp LIMIT 1;
-SELECT dateDiff('day', toDateTime('2023-03-01 00:00:00'), timestamp) AS a, addDays(timestamp, 1) AS b, toStartOfQuarter(timestamp) AS c FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather ORDER BY timestamp LIMIT 1;
+SELECT dateDiff('day', toDateTime('2023-03-01 00:00:00'), timestamp) AS a, addDays(timestamp, 1) AS b, toDateTime(toStartOfQuarter(timestamp)) AS c FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather ORDER BY timestamp LIMIT 1;
 
 # title: window functions are not supported
 # error: sql_rejected
@@ -192,6 +214,7 @@ SELECT blob1, count() FROM weather GROUP BY blob1 WITH TOTALS;
 SELECT 1 INTERSECT SELECT 1;
 
 # title: LIMIT BY
+# wae: selection used unsupported features: LIMIT BY
 # execute: true
 # columns: ["blob2","blob1"]
 # result: [["CH","Zürich"],["FR","Paris"],["GB","London"],["US","Austin"]]
@@ -199,6 +222,7 @@ SELECT blob2, blob1 FROM weather ORDER BY blob2, timestamp LIMIT 1 BY blob2;
 SELECT blob2, blob1 FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather ORDER BY blob2, timestamp LIMIT 1 BY blob2;
 
 # title: SELECT DISTINCT
+# wae: selection used unsupported features: SELECT DISTINCT
 # execute: true
 # columns: ["blob2"]
 # result: [["CH"],["FR"],["GB"],["US"]]
@@ -206,6 +230,7 @@ SELECT DISTINCT blob2 FROM weather ORDER BY blob2;
 SELECT DISTINCT blob2 FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather ORDER BY blob2;
 
 # title: SELECT * EXCEPT
+# wae: selection used unsupported features: * EXCEPT
 # execute: true
 # columns: ["dataset","_sample_interval","index1","blob1","blob2","blob3","blob4","blob5","blob6","blob7","blob8","blob9","blob10","blob11","blob12","blob13","blob14","blob15","blob16","blob17","blob18","blob19","blob20","double1","double2","double3","double4","double5","double6","double7","double8","double9","double10","double11","double12","double13","double14","double15","double16","double17","double18","double19","double20"]
 # result: [["my-dataset",1,"k","a'b","back\\slash","","","","","","","","","","","","","","","","","","",1,2,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]]
@@ -213,6 +238,7 @@ SELECT * EXCEPT (timestamp) FROM "my-dataset" LIMIT 1 FORMAT JSONEachRow;
 SELECT * EXCEPT (timestamp) FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'my-dataset') AS "my-dataset" LIMIT 1;
 
 # title: decodeURLComponent carries Grafana's ${var:percentencode} into a string
+# wae: unsupported function: decodeURLComponent
 # execute: true
 # columns: ["v"]
 # result: [["o'brien \"hi\" dir\\new\\ zürich"]]

@@ -154,16 +154,16 @@ SELECT toYear(timestamp) AS y, toMonth(timestamp) AS mo, toDayOfMonth(timestamp)
 # title: dates: truncations
 # execute: true
 # columns: ["a","b","c","d","e","f","g","h"]
-# result: [["2023-01-01","2023-03-01","2023-03-06 00:00:00","2023-03-06 12:00:00","2023-03-06 12:00:00","2023-03-06 12:00:00","2023-03-06 12:00:00","2023-03-06 12:00:00"]]
+# result: [["2023-01-01 00:00:00","2023-03-01 00:00:00","2023-03-06 00:00:00","2023-03-06 12:00:00","2023-03-06 12:00:00","2023-03-06 12:00:00","2023-03-06 12:00:00","2023-03-06 12:00:00"]]
 SELECT toStartOfYear(timestamp) AS a, toStartOfMonth(timestamp) AS b, toStartOfDay(timestamp) AS c, toStartOfHour(timestamp) AS d, toStartOfFifteenMinutes(timestamp) AS e, toStartOfTenMinutes(timestamp) AS f, toStartOfFiveMinutes(timestamp) AS g, toStartOfMinute(timestamp) AS h FROM usage_indexed_by_customer_id ORDER BY timestamp DESC LIMIT 1 OFFSET 1;
-SELECT toStartOfYear(timestamp) AS a, toStartOfMonth(timestamp) AS b, toStartOfDay(timestamp) AS c, toStartOfHour(timestamp) AS d, toStartOfFifteenMinutes(timestamp) AS e, toStartOfTenMinutes(timestamp) AS f, toStartOfFiveMinutes(timestamp) AS g, toStartOfMinute(timestamp) AS h FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'usage_indexed_by_customer_id') AS usage_indexed_by_customer_id ORDER BY timestamp DESC LIMIT 1 OFFSET 1;
+SELECT toDateTime(toStartOfYear(timestamp)) AS a, toDateTime(toStartOfMonth(timestamp)) AS b, toStartOfDay(timestamp) AS c, toStartOfHour(timestamp) AS d, toStartOfFifteenMinutes(timestamp) AS e, toStartOfTenMinutes(timestamp) AS f, toStartOfFiveMinutes(timestamp) AS g, toStartOfMinute(timestamp) AS h FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'usage_indexed_by_customer_id') AS usage_indexed_by_customer_id ORDER BY timestamp DESC LIMIT 1 OFFSET 1;
 
 # title: dates: toStartOfWeek starts weeks on Monday, as WAE's does
 # execute: true
 # columns: ["sunday_belongs_to_monday","monday"]
-# result: [["2023-02-27","2023-03-06"]]
+# result: [["2023-02-27 00:00:00","2023-03-06 00:00:00"]]
 SELECT toStartOfWeek(toDateTime('2023-03-05 10:00:00')) AS sunday_belongs_to_monday, toStartOfWeek(toDateTime('2023-03-06 10:00:00')) AS monday;
-SELECT toStartOfWeek(toDateTime('2023-03-05 10:00:00'), 1) AS sunday_belongs_to_monday, toStartOfWeek(toDateTime('2023-03-06 10:00:00'), 1) AS monday;
+SELECT toDateTime(toStartOfWeek(toDateTime('2023-03-05 10:00:00'), 1)) AS sunday_belongs_to_monday, toDateTime(toStartOfWeek(toDateTime('2023-03-06 10:00:00'), 1)) AS monday;
 
 # title: dates: extract each unit
 # execute: true

@@ -1,6 +1,7 @@
 -- Grafana: what the Altinity ClickHouse plugin sends (reference/wae.md 5.1), run as acct_b.
 
 # title: Altinity plugin start-up probe
+# wae: unsupported function: timezone
 # execute: true
 # columns: ["timezone()"]
 # result: [["Etc/UTC"]]
@@ -8,6 +9,7 @@ SELECT timezone() FORMAT JSON;
 SELECT timezone();
 
 # title: Altinity plugin start-up probe with a trailing semicolon
+# wae: unsupported function: timezone
 SELECT timezone() FORMAT JSON;;
 SELECT timezone();
 
@@ -32,6 +34,7 @@ GROUP BY blob1, t ORDER BY t, label;
 SELECT intDiv(toUInt32(timestamp), 60) * 60 AS t, blob1 AS label, sum(_sample_interval * double1) / sum(_sample_interval) AS average_metric FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather WHERE timestamp <= now() AND timestamp > now() - INTERVAL '30' YEAR GROUP BY blob1, t ORDER BY t, label;
 
 # title: millisecond time filter with toDateTime64
+# wae: unsupported function: toDateTime64
 # execute: true
 # columns: ["n"]
 # result: [[3]]

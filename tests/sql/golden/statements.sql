@@ -2,14 +2,14 @@
 
 # title: SHOW TABLES lists the account's datasets
 # execute: true
-# columns: ["dataset"]
-# result: [["my-dataset"],["other"],["usage_indexed_by_customer_id"],["weather"]]
+# columns: ["dataset","type"]
+# result: [["my-dataset","DATASET"],["other","DATASET"],["usage_indexed_by_customer_id","DATASET"],["weather","DATASET"]]
 SHOW TABLES;
-SELECT DISTINCT _points.dataset AS dataset FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset NOT IN ('#counters', '#idempotency') ORDER BY dataset;
+SELECT dataset, 'DATASET' AS type FROM (SELECT DISTINCT _points.dataset AS dataset FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset NOT IN ('#counters', '#idempotency')) ORDER BY dataset;
 
 # title: SHOW TABLES with a FORMAT, any case
 show tables format JSONEachRow;
-SELECT DISTINCT _points.dataset AS dataset FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset NOT IN ('#counters', '#idempotency') ORDER BY dataset;
+SELECT dataset, 'DATASET' AS type FROM (SELECT DISTINCT _points.dataset AS dataset FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset NOT IN ('#counters', '#idempotency')) ORDER BY dataset;
 
 # title: SHOW TIMEZONES
 SHOW TIMEZONES;
