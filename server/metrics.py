@@ -92,6 +92,12 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=registry,
         )
+        self.sql_queries_by_resolution_total = Counter(
+            "usagehouse_sql_queries_by_resolution_total",
+            "User queries answered, by the resolution they read (100%, 10%, 1%).",
+            ["resolution"],
+            registry=registry,
+        )
 
     def dataset_label(self, dataset: str) -> str:
         """The `dataset` label for a dataset: its name, or `_other` once the cap is reached."""

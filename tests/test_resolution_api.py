@@ -57,6 +57,9 @@ async def test_every_answer_says_which_resolution_it_was_read_from(abr):
     assert label == "10%" and data[0]["n"] != str(POINTS)
     assert await sql(abr, "SELECT sum(_sample_interval) AS n FROM tiny") == ("100%", [{"n": "10"}])
     assert (await sql(abr, "SHOW TABLES"))[0] == "100%"
+    scrape = await (await abr.get("/metrics")).text()
+    assert 'usagehouse_sql_queries_by_resolution_total{resolution="10%"} 1.0' in scrape
+    assert 'usagehouse_sql_queries_by_resolution_total{resolution="100%"} 2.0' in scrape
 
 
 @pytest.mark.parametrize(

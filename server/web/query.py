@@ -85,7 +85,7 @@ async def run_account_query(
     query gate (429 when its line is full)."""
     with app[METRICS].timed_sql():
         async with app[QUERY_GATE].admit(account_id):
-            return await run_query(
+            result = await run_query(
                 app[STORAGE],
                 app[SETTINGS],
                 text,
@@ -94,6 +94,8 @@ async def run_account_query(
                 dialect=dialect,
                 demand=demand,
             )
+    app[METRICS].sql_queries_by_resolution_total.labels(result.resolution.label).inc()
+    return result
 
 
 async def sql(request: web.Request) -> web.Response:
