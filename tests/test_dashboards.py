@@ -3,7 +3,7 @@
 Static checks: every provisioning YAML and dashboard JSON parses; every datasource a dashboard
 names (panels, targets, variables) is provisioned, with a plugin compose installs. Live checks:
 every panel query runs against a real server filled by `usagehouse demo`, sent the way its
-plugin sends it (reference/grafana.md), and returns data of the shape the panel draws:
+plugin sends it (per the plugins' source), and returns data of the shape the panel draws:
 
 - simPod JSON: Grafana's DataQueryRequest to /grafana/json/query, after Grafana's variable
   interpolation (code payloads with the json formatter, builder payloads with regex);
@@ -202,7 +202,7 @@ def interpolate(
 def simpod_code_payload(text: str, variables: dict[str, str]) -> dict[str, Any]:
     """simPod 0.6.x processPayload in code mode: each variable is rendered with the json format
     and, if the result is wrapped in double quotes, JSON-parsed (cleanMatch); then the whole text
-    is JSON-parsed, and a failure silently becomes `{}` (reference/grafana.md 1.4)."""
+    is JSON-parsed, and a failure silently becomes `{}`."""
 
     def clean_match(rendered: str) -> str:
         if rendered[:1] == '"' and rendered[-1:] == '"':

@@ -1,5 +1,5 @@
 """Grafana contract tests: the simPod JSON datasource (request bodies as Grafana 11/12 send them,
-reference/grafana.md section 1) and Infinity's SQL POST, against a real server and real chDB.
+per the plugin's openapi.yaml) and Infinity's SQL POST, against a real server and real chDB.
 
 Data: account acct_a writes dataset `api` through the write API (every point exact) and two
 sampled rows straight into storage (`_sample_interval` 4 and 2), so weighting shows in values.
@@ -723,7 +723,7 @@ async def test_local_dev_account_from_header_parameter_or_default(
 
 async def test_infinity_backend_parser_target_gets_typed_numbers(gclient):
     """The body Infinity sends after its backend macros `${__timeFrom:date:seconds}` and
-    `${__timeTo:date:seconds}` are replaced (2.9 in reference/grafana.md)."""
+    `${__timeTo:date:seconds}` are replaced."""
     body = (
         "SELECT toUnixTimestamp(toStartOfInterval(timestamp, INTERVAL 60 second)) * 1000 AS t, "
         "index1 AS label, sum(_sample_interval) AS value FROM api "

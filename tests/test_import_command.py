@@ -28,7 +28,7 @@ MONTH = (NOW - timedelta(days=14), NOW - timedelta(days=2))  # the recipe's "one
 
 
 def recipe_queries() -> list[str]:
-    """DESIGN.md's usage-billing recipe, with a month inside the retention window."""
+    """Cloudflare's usage-based billing recipe, with a month inside the retention window."""
     start, end = (f"toDateTime('{t:%Y-%m-%d %H:%M:%S}')" for t in MONTH)
     month = f"WHERE customer_id = 'customer-1' AND timestamp >= {start} AND timestamp < {end}"
     return [

@@ -77,7 +77,7 @@ def mixed(
 
 
 def pareto_points(scale: int, rng: random.Random) -> list[str]:
-    """The issue's workload: 1 customer at 200k points, 9 at 5k, 500 at 20, divided by scale."""
+    """A skewed workload: 1 customer at 200k points, 9 at 5k, 500 at 20, divided by scale."""
     points = ["big"] * (200_000 // scale)
     points += [f"mid{i}" for i in range(9) for _ in range(5_000 // scale)]
     points += [f"small{i}" for i in range(500 // scale) for _ in range(20)]

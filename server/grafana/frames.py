@@ -16,7 +16,7 @@ from typing import Final
 
 import orjson
 
-from server.errors import SqlError
+from ..errors import SqlError
 
 Frame = dict[str, object]
 

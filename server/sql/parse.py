@@ -17,8 +17,8 @@ from sqlglot.errors import SqlglotError
 from sqlglot.parsers.clickhouse import ClickHouseParser
 from sqlglot.tokenizer_core import Token, TokenType
 
-from server.errors import SqlError, SqlRejected
-from server.sql import functions
+from ..errors import SqlError, SqlRejected
+from . import functions
 
 MAX_QUERY_CHARS: Final = 100_000
 #: sqlglot's recursive-descent parser uses ~20 Python frames per parenthesis level.

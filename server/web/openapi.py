@@ -10,8 +10,9 @@ from importlib.metadata import version
 from typing import Any
 
 from ..config import SQL_DIALECTS
-from ..ingest.points import ACCOUNT_ID, DATASET_NAME, LIMITS, NDJSON_TYPES
+from ..ingest.points import LIMITS, NDJSON_TYPES
 from ..ingest.sampler import MAX_INTERVAL
+from ..names import ACCOUNT_ID, DATASET_NAME
 from ..sql.run import CONTENT_TYPES
 
 _ERROR = {
