@@ -19,6 +19,8 @@ from server.storage import Storage
 from server.storage.clickhouse import ClickHouseStorage
 
 REMOTE_URL_ENV = "USAGEHOUSE_TEST_CLICKHOUSE_URL"
+# Fixtures shared across packages: `billed`, a server with a pricing file (billing, ingest).
+pytest_plugins = ["tests.billing.priced"]
 
 # Property tests: `ci` (the default) is seeded, so every run tries the same examples and a
 # failure reproduces; `HYPOTHESIS_PROFILE=explore` draws fresh ones, ten times as many for tests
@@ -45,10 +47,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="rewrite the expected halves of tests/sql/golden/*.sql",
     )
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "no_blockbuster: allow blocking calls (subprocess tests)")
 
 
 @pytest.fixture

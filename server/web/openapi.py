@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 description of the HTTP API, served at GET /openapi.json.
 
 Every path parameter, request body and status code the server answers is declared, in the
-error shape of its route family (tests/test_openapi_fuzz.py holds the server to it).
+error shape of its route family (tests/web/test_openapi_fuzz.py holds the server to it).
 """
 
 from __future__ import annotations

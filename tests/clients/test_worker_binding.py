@@ -24,9 +24,9 @@ import orjson
 import pytest
 from aiohttp import web
 
-from tests.test_cli import free_port, server
+from tests.processes import free_port, server
 
-pytestmark = pytest.mark.no_blockbuster
+pytestmark = [pytest.mark.no_blockbuster, pytest.mark.slow]
 CLIENT = Path(__file__).resolve().parents[2] / "clients" / "worker"
 WORKERD = CLIENT / "node_modules" / ".bin" / "workerd"
 ACCOUNT, TOKEN = "acct", "worker-token"

@@ -29,7 +29,7 @@ def remote_url() -> Iterator[str]:
         yield f"http://{ch.username}:{ch.password}@{host}:{port}/usagehouse_test"
 
 
-@pytest.fixture(params=["embedded", "remote"])
+@pytest.fixture(params=["embedded", pytest.param("remote", marks=pytest.mark.docker)])
 def location(request: pytest.FixtureRequest, tmp_path: Any) -> str:
     """What USAGEHOUSE_STORAGE would say: a fresh directory, or the test server's URL."""
     if request.param == "remote":

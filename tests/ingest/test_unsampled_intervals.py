@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from server.app import create_app
 from server.ingest.sampler import EquitableSampler
+from tests.billing.priced import REF, REF_MONTH, invoice, ms, summary
 from tests.helpers import count, rows
-from tests.test_billing_api import REF, REF_MONTH, billed, invoice, ms, summary  # noqa: F401
 
 WRITE = "/v1/accounts/acct/datasets/usage/points"
 IMPORT = WRITE + "?sampling=off"

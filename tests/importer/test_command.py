@@ -18,9 +18,10 @@ import pytest
 from server.app import create_app
 from server.importer.job import ImportFailed, Progress, start
 from server.importer.run import run_import
-from tests.test_cli import server
+from tests.processes import server
 
-pytestmark = pytest.mark.no_blockbuster  # the CLI test runs a subprocess
+# The source is a `usagehouse serve` subprocess; the CLI test runs the command as one too.
+pytestmark = [pytest.mark.no_blockbuster, pytest.mark.slow]
 DATASET = "usage_indexed_by_customer_id"
 NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 SINCE, UNTIL = NOW - timedelta(days=21), NOW
