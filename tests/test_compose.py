@@ -406,13 +406,14 @@ def test_remote_servers_name_the_cluster_the_replicas_use(
         replicas = shard.findall("replica")
         assert len(replicas) == 2
         for replica in replicas:
-            host = replica.findtext("host")
+            host = replica.findtext("host", "")
             env = environment(services[host])
             assert env["CLICKHOUSE_SHARD"] == str(number) and env["CLICKHOUSE_REPLICA"] == host
             assert replica.findtext("port") == "9000"
             for credential in ("user", "password"):
-                assert replica.find(credential).get("from_env") in env  # type: ignore[union-attr]
-    hosts = [r.findtext("host") for s in shards for r in s.findall("replica")]
+                element = replica.find(credential)
+                assert element is not None and element.get("from_env") in env
+    hosts = [r.findtext("host", "") for s in shards for r in s.findall("replica")]
     assert sorted(hosts) == sorted(CLICKHOUSE_NODES)
 
 

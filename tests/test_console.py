@@ -67,7 +67,7 @@ def test_table_aligns_columns_and_right_aligns_numbers():
         {"name": "avg_ms", "type": "Nullable(Float64)"},
         {"name": "top", "type": "Array(String)"},
     ]
-    rows = [
+    rows: list[dict[str, object]] = [
         {"customer": "cust-1", "count()": "12345", "avg_ms": 1.5, "top": ["/a", "/b"]},
         {"customer": "顧客", "count()": "7", "avg_ms": None, "top": []},
         {"customer": "two\nlines", "count()": "0", "avg_ms": 10, "top": ['say "hi"']},

@@ -159,7 +159,7 @@ def test_a_large_array_that_does_not_close_is_a_bad_request():
 # and objects nested inside points (invalid as points, valid JSON).
 nasty_text = st.sampled_from(["}", "},{", '},{"', "},{}", "\\", '"', ",", "{", "a"])
 blob = st.lists(nasty_text, max_size=6).map("".join)
-element = st.one_of(
+element: st.SearchStrategy[object] = st.one_of(
     st.fixed_dictionaries({"blobs": st.lists(blob, max_size=3)}),
     st.fixed_dictionaries({"x": st.fixed_dictionaries({"y": st.lists(st.just({}), max_size=2)})}),
     st.just({}),

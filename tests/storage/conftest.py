@@ -22,7 +22,7 @@ def remote_url() -> Iterator[str]:
     if url:
         yield url
         return
-    from testcontainers.clickhouse import ClickHouseContainer  # type: ignore[import-untyped]
+    from testcontainers.clickhouse import ClickHouseContainer
 
     with ClickHouseContainer(CLICKHOUSE_IMAGE) as ch:
         host, port = ch.get_container_host_ip(), ch.get_exposed_port(8123)

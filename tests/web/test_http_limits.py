@@ -120,7 +120,7 @@ async def test_a_chunked_body_growing_past_the_limit_is_413(aiohttp_client, make
     assert await count(storage) == 30_001
 
 
-COMPRESSORS = {"gzip": gzip.compress, "deflate": zlib.compress}
+COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {"gzip": gzip.compress, "deflate": zlib.compress}
 if HAS_ZSTD:
     from backports.zstd import compress as zstd_compress
 
