@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from server.ingest import points as pts  # noqa: E402
-from server.ingest.sampler import EquitableSampler, PassThrough, Sampler  # noqa: E402
+from server.ingest import points as pts
+from server.ingest.sampler import EquitableSampler, PassThrough, Sampler
 
 BATCH = 1000
 POINTS = 2_000_000

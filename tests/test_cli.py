@@ -39,9 +39,12 @@ async def test_acknowledged_points_survive_kill_9(tmp_path):
         await proc.wait()
     assert await stored_count(data) == 9000
 
-    async with server(data) as (base, proc), aiohttp.ClientSession() as http:
-        async with http.post(base + URL, json=batch, headers={"Idempotency-Key": "k9"}) as r:
-            assert await r.json() == first
+    async with (
+        server(data) as (base, _),
+        aiohttp.ClientSession() as http,
+        http.post(base + URL, json=batch, headers={"Idempotency-Key": "k9"}) as r,
+    ):
+        assert await r.json() == first
     assert await stored_count(data) == 9000
 
 
@@ -59,7 +62,7 @@ async def test_sigterm_flushes_everything_acknowledged(tmp_path):
 
         tasks = [asyncio.create_task(post()) for _ in range(20)]
         # stop the server while requests are in flight: as soon as the first is acknowledged
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         proc.send_signal(signal.SIGTERM)
         statuses = await asyncio.gather(*tasks)
         assert await proc.wait() == 0

@@ -301,12 +301,15 @@ _INTERVAL_COUNT: Final = re.compile(r"-?[0-9]+")
 def _check_interval(node: exp.Expr) -> None:
     # ClickHouse parses `INTERVAL 'x' DAY` as a syntax error in the SETTINGS clause after it.
     count = node.this
-    if isinstance(count, exp.Literal) and count.is_string:
-        if not _INTERVAL_COUNT.fullmatch(count.this):
-            raise SqlError(
-                f"INTERVAL {count.this[:40]!r} needs a whole number, e.g. INTERVAL '1' DAY",
-                **position(node),
-            )
+    if (
+        isinstance(count, exp.Literal)
+        and count.is_string
+        and not _INTERVAL_COUNT.fullmatch(count.this)
+    ):
+        raise SqlError(
+            f"INTERVAL {count.this[:40]!r} needs a whole number, e.g. INTERVAL '1' DAY",
+            **position(node),
+        )
 
 
 def _check_cte(node: exp.Expr) -> None:

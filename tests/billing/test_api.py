@@ -284,5 +284,5 @@ async def test_invoices_need_a_read_token_for_the_account(
 def test_invalid_pricing_file_stops_start_up(make_settings, tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text('currency = "USD"\n[[meters]]\nname = "x"\n')
-    with pytest.raises(ConfigError, match="bad.toml"):
+    with pytest.raises(ConfigError, match=r"bad\.toml"):
         create_app(make_settings(pricing=str(path)))

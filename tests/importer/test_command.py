@@ -183,7 +183,7 @@ async def test_a_token_without_scope_w_stops_the_import_with_a_hint(servers, tmp
     source, dest = servers
     state = tmp_path / "state.json"
     job, progress = start(state, job_fields(source, dest), {})
-    with pytest.raises(ImportFailed, match="403.*needs scope w"):
+    with pytest.raises(ImportFailed, match=r"403.*needs scope w"):
         await run_import(job, progress, state, "", "read")
     assert not state.exists()
 

@@ -379,9 +379,9 @@ def test_same_seed_gives_the_same_intervals() -> None:
 
 
 def test_invalid_budgets_are_rejected() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="budgets and window_s must be positive"):
         EquitableSampler(0, 100)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="max_keys at least 1"):
         EquitableSampler(100, 100, max_keys=0)
 
 

@@ -85,7 +85,7 @@ async def test_a_retried_import_with_its_key_is_written_once(client, storage):
     assert await count(storage) == 5
 
 
-async def test_imported_rows_are_billed_as_the_points_they_stand_for(billed):  # noqa: F811
+async def test_imported_rows_are_billed_as_the_points_they_stand_for(billed):
     client = await billed()
     batch = [
         {"indexes": ["acme"], "blobs": ["/api/list"], "doubles": [2.0], "timestamp": ms(REF)}

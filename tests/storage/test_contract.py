@@ -148,7 +148,7 @@ def test_storage_urls_parse():
         "database": "analytics",
     }
     assert parse_url("http://ch")["port"] == 8123
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="database name 'db;drop' is not a plain name"):
         parse_url("http://ch/db;drop")
 
 
