@@ -49,6 +49,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Each xdist worker would rewrite the golden files with only its share of the cases.
+    if config.getoption("--update-goldens") and config.getoption("numprocesses", default=None):
+        raise pytest.UsageError("--update-goldens rewrites files: run it without -n")
+
+
 @pytest.fixture
 def make_settings(tmp_path: Any) -> Callable[..., Settings]:
     """Settings from an empty environment plus overrides; storage under tmp_path. Sampling is

@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
-from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
-from prometheus_client import CollectorRegistry
 
 from server.app import create_app
-from server.config import Settings, load_settings
+from server.config import load_settings
 from server.storage.clickhouse import ClickHouseStorage
 from tests.grafana.live import HARD, HARD_ACCOUNT, TOKENS, USERS, Grafana, bill_to_ms
 from tests.grafana.plugins import FORMATS, interpolate
@@ -71,16 +68,10 @@ async def hard_storage(demo_storage: ClickHouseStorage) -> ClickHouseStorage:
 
 
 @pytest.fixture
-async def hard_ids(
-    aiohttp_client: Any,
-    make_settings: Callable[..., Settings],
-    hard_storage: ClickHouseStorage,
-    registry: CollectorRegistry,
-) -> Grafana:
-    """Grafana's view of the account with hard customer ids."""
-    settings = make_settings(tokens=TOKENS, sampling="off")
-    app = create_app(settings, storage=hard_storage, registry=registry, pricing=PRICING)
-    return Grafana(await aiohttp_client(app), account=HARD_ACCOUNT, token=HARD)
+async def hard_ids(grafana: Grafana, hard_storage: ClickHouseStorage) -> Grafana:
+    """Grafana's view of the account with hard customer ids (in the demo's storage, which
+    `grafana`'s server reads)."""
+    return Grafana(grafana.client, account=HARD_ACCOUNT, token=HARD)
 
 
 @pytest.mark.parametrize("customer", HARD_CUSTOMERS)
