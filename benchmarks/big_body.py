@@ -21,7 +21,7 @@ import aiohttp
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ingest import make_points, start_server  # noqa: E402
+from ingest import make_points, start_server
 
 URL = "/v1/accounts/bench/datasets/usage/points"
 

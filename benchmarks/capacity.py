@@ -26,8 +26,8 @@ import orjson
 from loadgen import ENDPOINTS, ROOT
 
 sys.path.insert(0, str(ROOT))  # this checkout's package, not an installed one
-from server.storage import InsertBatch, new_batch_id, schema  # noqa: E402
-from server.storage.clickhouse import ClickHouseStorage  # noqa: E402
+from server.storage import InsertBatch, new_batch_id, schema
+from server.storage.clickhouse import ClickHouseStorage
 
 DAY = 86_400
 FLUSH_ROWS = 100_000

@@ -15,7 +15,7 @@ A's writes are driven by `wrk` (a prepared body, one Lua script; `apt-get instal
 by aiohttp clients with `--client aiohttp` or when wrk is missing. Beside them a probe sends A's
 1-point write, a `SELECT 1` as A and `GET /ready` in turn, every 0.5 s. For each phase it prints
 A's points/s, ack p50/p99/max, the probe's worst waits, B's queries completed by status, and
-the ratios to the alone phase; then the issue's targets (groupby and quantile: A keeps at
+the ratios to the alone phase; then its targets (groupby and quantile: A keeps at
 least 50 % of its alone throughput with ack p99 <= 1.5 s; timelimit: no acknowledgement waits
 longer than 2 s).
 
@@ -338,7 +338,7 @@ def report(result: Phase, alone: Writes | None) -> None:
 
 def verdicts(results: dict[str, Phase]) -> None:
     alone = results["alone"].writes
-    print("\n== targets (issue 11) ==")
+    print("\n== targets ==")
     for name in ("groupby", "quantile"):
         w = results[name].writes
         share = w.points_per_s / alone.points_per_s

@@ -21,9 +21,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from server.storage import InsertBatch  # noqa: E402
-from server.storage.clickhouse import ClickHouseStorage  # noqa: E402
-from server.storage.schema import COPIES, INSERT_COLUMNS, TABLE, Layout, copy_view_ddl  # noqa: E402
+from server.storage import InsertBatch
+from server.storage.clickhouse import ClickHouseStorage
+from server.storage.schema import COPIES, INSERT_COLUMNS, TABLE, Layout, copy_view_ddl
 
 SIZES = (1_000, 30_000, 200_000)
 MODES = ("no copies", "views in turn", "views at once")

@@ -3,8 +3,8 @@
 Generates `--points` points (default 10 million; Pareto shape 1.16 across 10,000 customers, 20
 endpoints, 30 days ending now) straight into embedded chDB in a temp dir, with ClickHouse
 generating the rows (`INSERT ... SELECT ... FROM numbers(N)`, deterministic hashes), then copies
-the directory so that each has exactly one owning process. For the four recipe queries
-(DESIGN.md, last section) it times, interleaved round by round:
+the directory so that each has exactly one owning process. For the four queries of Cloudflare's
+usage-based billing recipe it times, interleaved round by round:
 
 - HTTP: the WAE SQL POSTed to a real `python -m server serve` on loopback (on the copy), over
   one keep-alive connection: translation, limits, chDB, response;

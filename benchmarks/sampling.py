@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from server.ingest import points as pts  # noqa: E402
-from server.ingest.sampler import EquitableSampler, PassThrough, Sampler  # noqa: E402
+from server.ingest import points as pts
+from server.ingest.sampler import EquitableSampler, PassThrough, Sampler
 
 BATCH = 1000
 POINTS = 2_000_000
@@ -38,7 +38,7 @@ def one_hot(rng: random.Random, n: int) -> tuple[list[str], float]:
 
 
 def pareto(rng: random.Random, n: int) -> tuple[list[str], float]:
-    """The issue's mix (1 x 200k, 9 x 5k, 500 x 20) scaled to n points, shuffled; 100k points/s."""
+    """A skewed mix (1 x 200k, 9 x 5k, 500 x 20) scaled to n points, shuffled; 100k points/s."""
     scale = n / 255_000
     out = ["customer-big"] * int(200_000 * scale)
     out += [f"customer-mid-{i}" for i in range(9) for _ in range(int(5_000 * scale))]

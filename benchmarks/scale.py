@@ -41,14 +41,14 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from query import ACCOUNT, DATASET, MID_CUSTOMER, generate_sql, recipe_queries  # noqa: E402
+from query import ACCOUNT, DATASET, MID_CUSTOMER, generate_sql, recipe_queries
 
-from server.config import load_settings  # noqa: E402
-from server.sql import translate  # noqa: E402
-from server.sql.run import QueryResult, run_query  # noqa: E402
-from server.storage import schema  # noqa: E402
-from server.storage.clickhouse import ClickHouseStorage  # noqa: E402
-from server.storage.schema import COPIES, FULL, Resolution  # noqa: E402
+from server.config import load_settings
+from server.sql import translate
+from server.sql.run import QueryResult, run_query
+from server.storage import schema
+from server.storage.clickhouse import ClickHouseStorage
+from server.storage.schema import COPIES, FULL, Resolution
 
 DAYS = 90
 TOP = 10

@@ -13,7 +13,6 @@ from .billing import Pricing, load_pricing
 from .billing.counters import Counters
 from .billing.ledger import Ledger
 from .config import ConfigError, Settings
-from .errors import Handler, error_middleware
 from .ingest import Ingestor
 from .ingest.idempotency import IdempotencyStore
 from .ingest.sampler import EquitableSampler, PassThrough, Sampler
@@ -23,6 +22,7 @@ from .sql.admission import QueryGate
 from .storage import Storage, open_storage
 from .web import billing, grafana, ops, query, write
 from .web.connections import handler_args
+from .web.errors import Handler, error_middleware, render_cloudflare, render_grafana, render_ours
 from .web.keys import (
     AUTH,
     IN_FLIGHT,
@@ -36,30 +36,42 @@ from .web.keys import (
     InFlight,
 )
 
+#: Where Cloudflare's API lives (the SQL API) and where the Grafana datasource does.
+CLOUDFLARE_PREFIX = "/client/v4"
+GRAFANA_PREFIX = "/grafana"
+
 
 def _routes(app: web.Application) -> None:
-    """The one place that lists every URL."""
+    """The one place that lists every URL. Each API family answers errors in its own shape: our
+    own routes (operations, write API, billing) through the app's middleware, the SQL API and
+    the Grafana datasource through their sub-applications'."""
     app.router.add_get("/health", ops.health)
     app.router.add_get("/ready", ops.ready)
     app.router.add_get("/metrics", ops.metrics)
     app.router.add_get("/openapi.json", ops.openapi)
     app.router.add_post("/v1/accounts/{account_id}/datasets/{dataset}/points", write.write_points)
-    sql_url = "/client/v4/accounts/{account_id}/analytics_engine/sql"
-    for url in (sql_url, sql_url + "/"):  # the Altinity plugin's GET mode adds "/?query="
-        app.router.add_post(url, query.sql)
-        app.router.add_get(url, query.sql)
     invoices = "/v1/accounts/{account_id}/billing/invoices/{month}"
     app.router.add_get(invoices, billing.invoices)
     app.router.add_get(invoices + "/", billing.unindexed_invoice)
     app.router.add_get(invoices + "/{customer}", billing.invoices)
-    app.router.add_get("/grafana/json", grafana.health)
-    app.router.add_get("/grafana/json/", grafana.health)
-    app.router.add_post("/grafana/json/metrics", grafana.metrics)
-    app.router.add_post("/grafana/json/metric-payload-options", grafana.metric_payload_options)
-    app.router.add_post("/grafana/json/query", grafana.query)
-    app.router.add_post("/grafana/json/variable", grafana.variable)
-    app.router.add_post("/grafana/json/tag-keys", grafana.tag_keys)
-    app.router.add_post("/grafana/json/tag-values", grafana.tag_values)
+
+    sql_api = web.Application(middlewares=[error_middleware(render_cloudflare)])
+    sql_url = "/accounts/{account_id}/analytics_engine/sql"
+    for url in (sql_url, sql_url + "/"):  # the Altinity plugin's GET mode adds "/?query="
+        sql_api.router.add_post(url, query.sql)
+        sql_api.router.add_get(url, query.sql)
+    app.add_subapp(CLOUDFLARE_PREFIX, sql_api)
+
+    datasource = web.Application(middlewares=[error_middleware(render_grafana)])
+    datasource.router.add_get("/json", grafana.health)
+    datasource.router.add_get("/json/", grafana.health)
+    datasource.router.add_post("/json/metrics", grafana.metrics)
+    datasource.router.add_post("/json/metric-payload-options", grafana.metric_payload_options)
+    datasource.router.add_post("/json/query", grafana.query)
+    datasource.router.add_post("/json/variable", grafana.variable)
+    datasource.router.add_post("/json/tag-keys", grafana.tag_keys)
+    datasource.router.add_post("/json/tag-values", grafana.tag_values)
+    app.add_subapp(GRAFANA_PREFIX, datasource)
 
 
 @web.middleware
@@ -114,7 +126,7 @@ def create_app(
             "accepts any account without a token, so it only binds to loopback addresses"
         )
     app = web.Application(
-        middlewares=[in_flight_middleware, metrics_middleware, error_middleware],
+        middlewares=[in_flight_middleware, metrics_middleware, error_middleware(render_ours)],
         # Handlers read bodies with web.bodies.read_body, which checks first (and names the
         # setting); this only backstops a plain request.read().
         client_max_size=settings.max_body_bytes,

@@ -8,6 +8,7 @@ the ClickHouse SQL a query becomes, which is how a rejected or surprising query 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -355,10 +356,8 @@ def _with_history(run: Callable[[], int]) -> int:
     except ImportError:  # Windows without pyreadline
         return run()
     history = Path.home() / HISTORY_FILE
-    try:
+    with contextlib.suppress(OSError):
         readline.read_history_file(history)
-    except OSError:
-        pass
     try:
         return run()
     finally:

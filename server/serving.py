@@ -15,7 +15,7 @@ import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, TextIO
+from typing import TextIO
 
 from aiohttp import web
 
@@ -40,8 +40,8 @@ def data_directory_lock(settings: Settings) -> Iterator[None]:
 
     directory = Path(settings.storage)
     directory.mkdir(parents=True, exist_ok=True)
-    handle: IO[str] = open(directory / LOCK_FILE, "a+")  # held until the server exits
-    try:
+    # Held until the server exits: closing the file releases the lock.
+    with open(directory / LOCK_FILE, "a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -56,8 +56,6 @@ def data_directory_lock(settings: Settings) -> Iterator[None]:
         handle.write(str(os.getpid()))
         handle.flush()
         yield
-    finally:
-        handle.close()  # closing releases the lock
 
 
 def _bind_error(e: OSError, settings: Settings) -> StartError:

@@ -19,6 +19,8 @@ from server.storage import Storage
 from server.storage.clickhouse import ClickHouseStorage
 
 REMOTE_URL_ENV = "USAGEHOUSE_TEST_CLICKHOUSE_URL"
+# Fixtures shared across packages: `billed`, a server with a pricing file (billing, ingest).
+pytest_plugins = ["tests.billing.priced"]
 
 # Property tests: `ci` (the default) is seeded, so every run tries the same examples and a
 # failure reproduces; `HYPOTHESIS_PROFILE=explore` draws fresh ones, ten times as many for tests
@@ -48,7 +50,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "no_blockbuster: allow blocking calls (subprocess tests)")
+    # Each xdist worker would rewrite the golden files with only its share of the cases.
+    if config.getoption("--update-goldens") and config.getoption("numprocesses", default=None):
+        raise pytest.UsageError("--update-goldens rewrites files: run it without -n")
 
 
 @pytest.fixture

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
@@ -16,57 +13,10 @@ import pytest
 
 from server.storage.clickhouse import ClickHouseStorage
 from tests.helpers import count
+from tests.processes import LISTENING, clean_environment, listening_line, server, spawn_server
 
-pytestmark = pytest.mark.no_blockbuster
+pytestmark = [pytest.mark.no_blockbuster, pytest.mark.slow]
 URL = "/v1/accounts/acct_a/datasets/usage/points"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@asynccontextmanager
-async def server(
-    data: Path, *args: str, env: dict[str, str] | None = None
-) -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
-    """Run the server as a subprocess and wait until it answers /health."""
-    port = free_port()
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("USAGEHOUSE_")}
-    environment["USAGEHOUSE_SAMPLING"] = "off"  # exact row counts
-    environment.update(env or {})
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "server",
-        "serve",
-        "--port",
-        str(port),
-        "--storage",
-        str(data),
-        *args,
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with aiohttp.ClientSession() as http:
-            for _ in range(300):
-                try:
-                    async with http.get(base + "/health") as resp:
-                        if resp.status == 200:
-                            break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.05)
-            else:
-                raise AssertionError("server did not start")
-        yield base, proc
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-        await proc.wait()
 
 
 async def stored_count(data: Path) -> int:
@@ -89,9 +39,12 @@ async def test_acknowledged_points_survive_kill_9(tmp_path):
         await proc.wait()
     assert await stored_count(data) == 9000
 
-    async with server(data) as (base, proc), aiohttp.ClientSession() as http:
-        async with http.post(base + URL, json=batch, headers={"Idempotency-Key": "k9"}) as r:
-            assert await r.json() == first
+    async with (
+        server(data) as (base, _),
+        aiohttp.ClientSession() as http,
+        http.post(base + URL, json=batch, headers={"Idempotency-Key": "k9"}) as r,
+    ):
+        assert await r.json() == first
     assert await stored_count(data) == 9000
 
 
@@ -109,7 +62,7 @@ async def test_sigterm_flushes_everything_acknowledged(tmp_path):
 
         tasks = [asyncio.create_task(post()) for _ in range(20)]
         # stop the server while requests are in flight: as soon as the first is acknowledged
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         proc.send_signal(signal.SIGTERM)
         statuses = await asyncio.gather(*tasks)
         assert await proc.wait() == 0
@@ -128,7 +81,7 @@ async def serve_failing(*flags: str) -> tuple[int | None, bytes]:
         *flags,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        env={k: v for k, v in os.environ.items() if not k.startswith("USAGEHOUSE_")},
+        env=clean_environment(),
     )
     _, err = await proc.communicate()
     return proc.returncode, err
@@ -173,10 +126,18 @@ async def test_a_second_server_on_the_same_data_directory_is_a_one_line_error(tm
 
 
 async def test_listening_is_printed_once_the_port_is_bound(tmp_path):
-    async with server(tmp_path / "data") as (base, proc):
-        assert proc.stdout is not None
-        line = (await proc.stdout.readline()).decode()
-    assert line.startswith(f"usagehouse listening on {base} (storage: ")
+    proc = await spawn_server(tmp_path / "data")
+    try:
+        line = await listening_line(proc)
+        base = line.removeprefix(LISTENING).split()[0]
+        # Answered at once, without waiting or retrying: the port was bound before the line.
+        async with aiohttp.ClientSession() as http, http.get(base + "/health") as resp:
+            assert resp.status == 200
+    finally:
+        proc.kill()
+        await proc.wait()
+    assert base.startswith("http://127.0.0.1:") and base.rpartition(":")[2] != "0"
+    assert line.startswith(f"usagehouse listening on {base} (storage: {tmp_path / 'data'}, ")
 
 
 async def test_ctrl_c_with_an_upload_in_flight_says_what_it_waits_for_and_stops(tmp_path):

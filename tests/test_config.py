@@ -111,7 +111,7 @@ def test_every_field_has_an_environment_variable():
 
 def test_refuses_non_loopback_host_without_tokens():
     with pytest.raises(
-        ConfigError, match="refusing to listen on 0.0.0.0 without USAGEHOUSE_TOKENS"
+        ConfigError, match=r"refusing to listen on 0\.0\.0\.0 without USAGEHOUSE_TOKENS"
     ):
         create_app(load_settings({}, host="0.0.0.0"))
     create_app(load_settings({}, host="0.0.0.0", tokens="t0k:acct:rw"))

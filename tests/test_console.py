@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import socket
-import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -27,6 +24,7 @@ from server.console import (
     repl,
 )
 from server.sql import translate
+from tests.processes import free_port, served
 
 pytestmark = pytest.mark.no_blockbuster
 
@@ -69,7 +67,7 @@ def test_table_aligns_columns_and_right_aligns_numbers():
         {"name": "avg_ms", "type": "Nullable(Float64)"},
         {"name": "top", "type": "Array(String)"},
     ]
-    rows = [
+    rows: list[dict[str, object]] = [
         {"customer": "cust-1", "count()": "12345", "avg_ms": 1.5, "top": ["/a", "/b"]},
         {"customer": "顧客", "count()": "7", "avg_ms": None, "top": []},
         {"customer": "two\nlines", "count()": "0", "avg_ms": 10, "top": ['say "hi"']},
@@ -195,30 +193,12 @@ def test_translate_takes_its_default_dialect_from_the_environment(capsys, monkey
 # ---------------------------------------------------------------- sql, against a real server
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A `python -m server serve` subprocess in local-dev mode, holding POINTS for acct_a."""
     data = tmp_path_factory.mktemp("console")
     (data / "pricing.toml").write_text(PRICING)
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("USAGEHOUSE_")}
-    with open(data / "server.log", "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "server", "serve", "--port", str(port), "--storage",
-             str(data / "chdb"), "--pricing", str(data / "pricing.toml")],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for(base, proc, data / "server.log")
+    with served(data, "--pricing", str(data / "pricing.toml")) as base:
         request = urllib.request.Request(
             f"{base}/v1/accounts/{ACCOUNT}/datasets/usage/points",
             data=json.dumps(POINTS).encode(),
@@ -227,24 +207,9 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         with urllib.request.urlopen(request, timeout=30) as response:
             assert json.load(response)["stored"] == len(POINTS)
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
-def _wait_for(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"server exited: {log.read_text()}")
-        try:
-            with urllib.request.urlopen(base + "/health", timeout=1):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError("server did not start")
-
-
+@pytest.mark.slow
 def test_sql_prints_an_aligned_table(base_url, capsys):
     assert usagehouse("sql", BY_CUSTOMER, "--url", base_url, "--account", ACCOUNT) == 0
     out, err = capsys.readouterr()
@@ -260,6 +225,7 @@ def test_sql_prints_an_aligned_table(base_url, capsys):
     assert err == ""
 
 
+@pytest.mark.slow
 def test_bill_prints_the_month_as_csv_and_json(base_url, capsys):
     month = time.strftime("%Y-%m", time.gmtime())
     args = ("bill", "--month", month, "--url", base_url, "--account", ACCOUNT)
@@ -280,6 +246,7 @@ def test_bill_prints_the_month_as_csv_and_json(base_url, capsys):
     assert "invalid month" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_sql_sees_only_its_own_account(base_url, capsys):
     assert usagehouse("sql", BY_CUSTOMER, "--url", base_url, "--account", "acct_b") == 0
     out, err = capsys.readouterr()
@@ -290,6 +257,7 @@ def test_sql_sees_only_its_own_account(base_url, capsys):
     )
 
 
+@pytest.mark.slow
 def test_a_dataset_without_data_is_named_with_the_datasets_that_have_some(base_url, capsys):
     """WAE's answer stays (zero rows, or a zero count); the note goes to stderr."""
     args = ("--url", base_url, "--account", ACCOUNT)
@@ -304,12 +272,14 @@ def test_a_dataset_without_data_is_named_with_the_datasets_that_have_some(base_u
     assert capsys.readouterr().err == ""
 
 
+@pytest.mark.slow
 def test_sql_with_format_json_prints_the_raw_body_too(base_url, capsys):
     assert usagehouse("sql", "SELECT 1 AS one FORMAT JSON;", "--url", base_url) == 0
     body = json.loads(capsys.readouterr().out)
     assert body["data"] == [{"one": 1}] and body["rows"] == 1
 
 
+@pytest.mark.slow
 def test_sql_with_its_own_format_prints_the_raw_body(base_url, capsys):
     query = "SELECT index1, count() AS n FROM usage GROUP BY index1 ORDER BY index1"
     args = ("--url", base_url, "--account", ACCOUNT)
@@ -324,6 +294,7 @@ def test_sql_with_its_own_format_prints_the_raw_body(base_url, capsys):
     ]
 
 
+@pytest.mark.slow
 def test_sql_error_prints_the_reason_and_exits_1(base_url, capsys):
     assert usagehouse("sql", "SELECT sleep(1)", "--url", base_url) == 1
     out, err = capsys.readouterr()
@@ -340,18 +311,21 @@ def test_sql_against_no_server_says_so_and_exits_1(capsys):
     assert "usagehouse serve" in err
 
 
+@pytest.mark.slow
 def test_sql_reads_one_statement_from_stdin(base_url, capsys, monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.StringIO("SELECT count() AS n\nFROM usage;\n"))
     assert usagehouse("sql", "--url", base_url, "--account", ACCOUNT) == 0
     assert capsys.readouterr().out == " n\n---\n 5\n(1 row)\n"
 
 
+@pytest.mark.slow
 def test_sql_with_empty_stdin_is_an_error(base_url, capsys, monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.StringIO("\n"))
     assert usagehouse("sql", "--url", base_url) == 1
     assert capsys.readouterr().err == "error: no SQL given on standard input\n"
 
 
+@pytest.mark.slow
 def test_account_and_url_default_from_the_environment(base_url, capsys, monkeypatch):
     monkeypatch.setenv("USAGEHOUSE_URL", base_url)
     monkeypatch.setenv("USAGEHOUSE_ACCOUNT", ACCOUNT)
@@ -359,6 +333,7 @@ def test_account_and_url_default_from_the_environment(base_url, capsys, monkeypa
     assert capsys.readouterr().out == " n\n---\n 5\n(1 row)\n"
 
 
+@pytest.mark.slow
 def test_prompt_runs_semicolon_terminated_statements_until_quit(base_url):
     lines = iter(["", "SELECT count() AS n", "FROM usage;", "SELECT nope(;", "\\q", "SELECT 1;"])
     prompts: list[str] = []
@@ -381,6 +356,7 @@ def test_prompt_runs_semicolon_terminated_statements_until_quit(base_url):
     assert next(lines) == "SELECT 1;"  # nothing read after \q
 
 
+@pytest.mark.slow
 def test_prompt_quits_on_ctrl_d_after_running_an_unterminated_statement(base_url):
     lines = iter(["SELECT count() AS n FROM usage"])
 
@@ -424,6 +400,7 @@ def test_a_bad_resolution_is_the_servers_400(base_url, capsys):
     assert "resolution must be one of" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_sql_prints_the_portability_warning_on_stderr(base_url, capsys):
     query = "SELECT uniq(index1) AS customers FROM usage"
     assert usagehouse("sql", query, "--url", base_url, "--account", ACCOUNT) == 0
@@ -432,6 +409,7 @@ def test_sql_prints_the_portability_warning_on_stderr(base_url, capsys):
     assert err == "warning: not portable to WAE: uniq\n"
 
 
+@pytest.mark.slow
 def test_sql_in_wae_prints_waes_422(base_url, capsys):
     query = "SELECT uniq(index1) AS customers FROM usage"
     args = ("--url", base_url, "--account", ACCOUNT, "--dialect", "wae")

@@ -7,11 +7,9 @@ import json
 import os
 import re
 import shlex
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +18,7 @@ import pytest
 from server.cli import build_parser
 from server.config import DEFAULT_ACCOUNT, Settings, env_name
 from server.console import ACCOUNT_ENV, URL_ENV
+from tests.processes import served
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -50,8 +49,9 @@ def test_ci_runs_the_readme_test_command():
 
 def test_one_default_account_everywhere(monkeypatch):
     """The README's examples, `usagehouse demo`, `sql`, `bill` and `translate`, Grafana in
-    local-dev mode (tests/test_grafana.py) and the compose stack all use DEFAULT_ACCOUNT, so
-    data written by one step of the Quick start is where the next one looks."""
+    local-dev mode (tests/grafana/test_datasource.py) and the compose stack all use
+    DEFAULT_ACCOUNT, so data written by one step of the Quick start is where the next one
+    looks."""
     for name in (URL_ENV, ACCOUNT_ENV):
         monkeypatch.delenv(name, raising=False)
     parser = build_parser()
@@ -169,37 +169,16 @@ def test_examples_are_found_where_the_readme_has_them():
 
 @pytest.fixture(scope="module")
 def readme_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`usagehouse serve` with the Quick start's flags, on a free port and a fresh directory."""
+    """`usagehouse serve` with the Quick start's flags, on a port of its own, in a fresh
+    directory."""
     [install] = [c for _, body in code_blocks(section("Quick start")) for c in commands(body)][:1]
     serve = install.split(".venv/bin/usagehouse serve", 1)[1].split()
     assert serve == ["--pricing", "pricing.example.toml"], "the Quick start serves with pricing"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    data = tmp_path_factory.mktemp("readme")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("USAGEHOUSE_")}
-    argv = [sys.executable, "-m", "server", "serve", *serve, "--port", str(port)]
-    with open(data / "server.log", "wb") as log:
-        proc = subprocess.Popen(
-            [*argv, "--storage", str(data / "data")], cwd=ROOT, env=env, stdout=log, stderr=log
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, (data / "server.log").read_text()
-            try:
-                with urllib.request.urlopen(base + "/health", timeout=1):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.05)
+    with served(tmp_path_factory.mktemp("readme"), *serve, cwd=ROOT) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
+@pytest.mark.slow
 def test_the_readme_examples_run_and_print_what_it_shows(readme_server):
     env = {k: v for k, v in os.environ.items() if not k.startswith("USAGEHOUSE_")}
     env["USAGEHOUSE_URL"] = readme_server  # the CLI's default is the README's 127.0.0.1:8787

@@ -35,7 +35,7 @@ CSV_COLUMNS = (
 )
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
-JsonValue: TypeAlias = str | bool | None | list["JsonDict"]
+JsonValue: TypeAlias = str | bool | list["JsonDict"] | None
 JsonDict: TypeAlias = dict[str, JsonValue]
 
 
@@ -106,8 +106,8 @@ def invoices_to_csv(invs: Iterable[Invoice]) -> str:
         head = [_cell(inv.customer), inv.month, inv.currency]
         for line in inv.lines:
             writer.writerow(
-                head
-                + [
+                [
+                    *head,
                     line.meter,
                     _cell(line.dimension or ""),
                     decimal_str(line.quantity),
@@ -116,7 +116,7 @@ def invoices_to_csv(invs: Iterable[Invoice]) -> str:
                     _flag(line.exact),
                 ]
             )
-        writer.writerow(head + ["", "", "", "", decimal_str(inv.total), _flag(inv.exact)])
+        writer.writerow([*head, "", "", "", "", decimal_str(inv.total), _flag(inv.exact)])
     return out.getvalue()
 
 

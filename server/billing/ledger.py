@@ -15,11 +15,12 @@ from typing import Any
 
 import orjson
 
+from ..estimates import estimate_sql, variance_sql, z_score
 from ..storage import Storage, new_batch_id, schema, sql_string
 from .invoice import UNSAMPLED_ROWS, DailyUsage, Invoice, Usage, compute_invoice, month_bounds
 from .pricing import Meter, Pricing
 
-Z95 = 1.959963984540054
+Z95 = z_score(0.95)
 # meter, customer, dimension value: None on a meter without a dimension; on a meter with one,
 # the blob's value, "" included (a point without that blob is still billed)
 Key = tuple[str, str, str | None]
@@ -139,8 +140,7 @@ class Ledger:
         quantities: dict[Key, list[Usage]],
         daily: dict[DayKey, Decimal],
     ) -> None:
-        y = f"toFloat64({meter.double_column})" if meter.double_column else "1"
-        w = "toFloat64(_sample_interval)"
+        y = f"toFloat64({meter.double_column})" if meter.double_column else None
         where = (
             f"account_id = {sql_string(account_id)} AND dataset = {sql_string(meter.dataset)} "
             f"AND timestamp >= toDateTime({window[0]}) AND timestamp < toDateTime({window[1]}) "
@@ -152,7 +152,7 @@ class Ledger:
         rows = await self._rows(
             f"SELECT index1 AS customer, {dimension} AS dimension, "
             f"toString(toDate(timestamp, {sql_string(self._pricing.timezone)})) AS day, "
-            f"sum({w} * {y}) AS q, sum({w} * ({w} - 1) * {y} * {y}) AS v, count() AS n, "
+            f"{estimate_sql(y)} AS q, {variance_sql(y)} AS v, count() AS n, "
             "max(_sample_interval) AS most "
             f"FROM {self._db}.{schema.TABLE} WHERE {where} GROUP BY customer, dimension, day"
         )

@@ -20,9 +20,8 @@ from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..config import ConfigError
+from ..names import DATASET_NAME
 
-# Same rule as ingest.points.DATASET_NAME, repeated: ingest imports billing (no cycle).
-DATASET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")
 METER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
 MEASURE = re.compile(r"count|sum\((double(?:[1-9]|1[0-9]|20))\)")
 DIMENSION = re.compile(r"blob(?:[1-9]|1[0-9]|20)")
@@ -170,9 +169,7 @@ def _parse_meter(raw: object, index_label: str, source: str) -> Meter:
         raise ConfigError(f"{index_label}: must be a table")
     name = raw.get("name")
     if not isinstance(name, str) or not METER_NAME.fullmatch(name):
-        raise ConfigError(
-            f"{index_label}: name {name!r} must match [A-Za-z_][A-Za-z0-9_.-]{{0,63}}"
-        )
+        raise ConfigError(f"{index_label}: name {name!r} must match {METER_NAME.pattern}")
     where = f"{source}: meter {name!r}"
     _reject_unknown(raw, METER_KEYS, where)
     dataset = raw.get("dataset")

@@ -13,10 +13,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Final
 
-from server.errors import BadRequest
-from server.grafana import sqltext
-from server.grafana.protocol import Json, Window, text
-from server.storage.schema import BLOB_COLUMNS, DOUBLE_COLUMNS
+from ..errors import BadRequest
+from ..storage.schema import BLOB_COLUMNS, DOUBLE_COLUMNS
+from . import sqltext
+from .protocol import Json, Window, text
 
 #: measure -> (label, aggregate over `{d}` = the chosen double, additive?). Additive measures
 #: are 0 in an empty bucket; the others have no value there.

@@ -14,12 +14,12 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Final
 
-from server.errors import BadRequest
-from server.grafana import builder, frames, protocol, sqltext
-from server.grafana.frames import Frame, Table
-from server.grafana.protocol import Json, Target, Window
-from server.sql import Dialect, check_dialect, macros
-from server.sql.scope import MAX_TABLE_REFERENCES
+from ..errors import BadRequest
+from ..sql import Dialect, check_dialect, macros
+from ..sql.scope import MAX_TABLE_REFERENCES
+from . import builder, frames, protocol, sqltext
+from .frames import Frame, Table
+from .protocol import Json, Target, Window
 
 #: Runs one WAE SQL statement for the account and returns its rows.
 Runner = Callable[[str], Awaitable[Table]]
@@ -29,8 +29,8 @@ _LOOKS_LIKE_SQL: Final = re.compile(r"^\s*(SELECT|WITH|SHOW)\s", re.IGNORECASE)
 ANNOTATION_REF_ID: Final = "Anno"
 CODE_MODE: Final = "code"
 #: The plugin sends `{}` when a code-mode payload is not valid JSON after Grafana replaced its
-#: variables (reference/grafana.md 1.4); running the metric as a builder query instead would
-#: draw the wrong data with no error.
+#: variables (simPod's `processPayload` JSON-parses it); running the metric as a builder query
+#: instead would draw the wrong data with no error.
 EMPTY_CODE_PAYLOAD: Final = (
     "this code-mode query arrived without a payload: the JSON datasource sends {} when the "
     "payload is not valid JSON after Grafana replaced its variables (a quote or backslash in a "

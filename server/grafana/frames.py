@@ -16,8 +16,8 @@ from typing import Final
 
 import orjson
 
-from server.errors import SqlError
-from server.storage.schema import FULL, Resolution
+from ..errors import SqlError
+from ..storage.schema import FULL, Resolution
 
 Frame = dict[str, object]
 

@@ -1,7 +1,7 @@
 """The simPod JSON datasource's request bodies, parsed into value objects.
 
 Grafana sends `range.from`/`range.to` as ISO-8601 UTC strings, `intervalMs`, `maxDataPoints`,
-`targets[]` with an object `payload`, and ad hoc filters as `filters` (reference/grafana.md 1.5).
+`targets[]` with an object `payload`, and ad hoc filters as `filters` (simPod's openapi.yaml).
 Anything of the wrong shape is a BadRequest naming the field.
 """
 
@@ -15,7 +15,7 @@ from typing import Final
 
 import orjson
 
-from server.errors import BadRequest
+from ..errors import BadRequest
 
 Json = dict[str, object]
 

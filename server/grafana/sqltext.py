@@ -13,11 +13,11 @@ from typing import Final
 
 from sqlglot import exp
 
-from server.errors import BadRequest
-from server.grafana.protocol import Filter
-from server.ingest.points import DATASET_NAME
-from server.sql.parse import DIALECT
-from server.storage.schema import BLOB_COLUMNS, DOUBLE_COLUMNS
+from ..errors import BadRequest
+from ..names import DATASET_NAME
+from ..sql.parse import DIALECT
+from ..storage.schema import BLOB_COLUMNS, DOUBLE_COLUMNS
+from .protocol import Filter
 
 #: The columns Grafana may name (group by, tag keys, ad hoc filters), with their Grafana type.
 COLUMNS: Final[dict[str, str]] = {
@@ -44,7 +44,7 @@ def number_literal(value: str) -> str:
 def dataset(name: str) -> str:
     """A dataset name as a quoted identifier; names outside WAE's grammar are refused."""
     if not DATASET_NAME.fullmatch(name):
-        raise BadRequest(f"{name!r} is not a dataset name ([A-Za-z_][A-Za-z0-9_-]{{0,63}})")
+        raise BadRequest(f"{name!r} is not a dataset name ({DATASET_NAME.pattern})")
     return exp.to_identifier(name, quoted=True).sql(dialect=DIALECT)
 
 

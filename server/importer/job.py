@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from ..ingest.points import DATASET_NAME
+from ..names import DATASET_NAME
 
 
 class ImportFailed(Exception):

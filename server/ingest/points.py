@@ -6,7 +6,6 @@ the error names its position. The result is columnar, ready for the writer.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,6 +13,7 @@ from datetime import UTC, datetime
 import orjson
 
 from ..errors import BadRequest, InvalidDataPoint, PayloadTooLarge
+from ..names import ACCOUNT_ID, DATASET_NAME
 from . import pieces
 from .sampler import MAX_INTERVAL
 
@@ -31,8 +31,6 @@ MESSAGES = {
 FIELDS = frozenset({"indexes", "blobs", "doubles", "timestamp"})
 #: An unsampled write (an import) may also carry each row's `_sample_interval` at its source.
 IMPORT_FIELDS = FIELDS | {"_sample_interval"}
-DATASET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")
-ACCOUNT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 FUTURE_SKEW_S = 15 * 60
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
 

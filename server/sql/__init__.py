@@ -18,13 +18,13 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError, UnsupportedError
 from sqlglot.tokenizer_core import Token
 
-from server.errors import SqlError
-from server.sql import guard, parse, rewrite, scope, show
-from server.sql.dialect import Dialect
-from server.sql.dialect import check as dialect_check
-from server.sql.limits import query_settings
-from server.sql.translation import Translation, output_format
-from server.storage.schema import TABLE
+from ..errors import SqlError
+from ..storage.schema import TABLE
+from . import guard, parse, rewrite, scope, show
+from .dialect import Dialect
+from .dialect import check as dialect_check
+from .limits import query_settings
+from .translation import Translation, output_format
 
 __all__ = ["Dialect", "Translation", "check_dialect", "query_settings", "translate"]
 

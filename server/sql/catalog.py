@@ -14,7 +14,7 @@ from typing import Final
 
 from sqlglot import exp
 
-from server.storage.schema import BOOKKEEPING_DATASETS, TABLE, WAE_COLUMN_TYPES, WAE_COLUMNS
+from ..storage.schema import BOOKKEEPING_DATASETS, TABLE, WAE_COLUMN_TYPES, WAE_COLUMNS
 
 #: The one database the catalog shows; `default.<dataset>` is the dataset.
 DATABASE: Final = "default"

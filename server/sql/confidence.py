@@ -2,29 +2,23 @@
 `confidenceSum(expr[, level])` (our extension; WAE's SQL API has none, its GraphQL API has
 `confidence(level)` with the same four fields).
 
-Each becomes a named tuple `(estimate, lower, upper, sample_size)` computed in one pass:
-Horvitz-Thompson estimate `sum(w*y)`, variance estimate `sum(w*(w-1)*y^2)` (rows stored
-exactly, w = 1, add nothing), normal interval `estimate ± z*sqrt(variance)`. A count's lower
-bound is at least the rows actually read. Exact results have zero-width intervals.
+Each becomes a named tuple `(estimate, lower, upper, sample_size)` computed in one pass with
+server/estimates.py's formulas. A count's lower bound is at least the rows actually read.
+Exact results have zero-width intervals.
 """
 
 from __future__ import annotations
 
-from statistics import NormalDist
 from typing import Final
 
 import sqlglot
 from sqlglot import exp
 
-from server.errors import SqlError
+from ..errors import SqlError
+from ..estimates import estimate_sql, variance_sql, z_score
 
 DEFAULT_LEVEL: Final = 0.95
 RESULT_TYPE: Final = "Tuple(estimate Float64, lower Float64, upper Float64, sample_size UInt64)"
-_W: Final = "toFloat64(_sample_interval)"
-
-
-def _z(level: float) -> float:
-    return NormalDist().inv_cdf((1 + level) / 2)
 
 
 def _level(node: exp.Expr | None, name: str) -> float:
@@ -39,7 +33,7 @@ def _level(node: exp.Expr | None, name: str) -> float:
 
 
 def _build(estimate: str, variance: str, level: float, clamp_to_rows: bool) -> exp.Expr:
-    z = repr(_z(level))
+    z = repr(z_score(level))
     lower = f"{estimate} - {z} * sqrt({variance})"
     if clamp_to_rows:
         lower = f"greatest(toFloat64(count()), {lower})"
@@ -56,7 +50,7 @@ def confidence_count(node: exp.Expr) -> exp.Expr:
     if len(args) > 1:
         raise SqlError("confidenceCount takes at most one argument: confidenceCount(0.95)")
     level = _level(args[0] if args else None, "confidenceCount")
-    return _build(f"sum({_W})", f"sum({_W} * ({_W} - 1))", level, clamp_to_rows=True)
+    return _build(estimate_sql(), variance_sql(), level, clamp_to_rows=True)
 
 
 def confidence_sum(node: exp.Expr) -> exp.Expr:
@@ -66,4 +60,4 @@ def confidence_sum(node: exp.Expr) -> exp.Expr:
         raise SqlError("confidenceSum takes one or two arguments: confidenceSum(double1, 0.95)")
     level = _level(args[1] if len(args) == 2 else None, "confidenceSum")
     y = f"toFloat64({args[0].sql(dialect='clickhouse', comments=False)})"
-    return _build(f"sum({_W} * {y})", f"sum({_W} * ({_W} - 1) * {y} * {y})", level, False)
+    return _build(estimate_sql(y), variance_sql(y), level, clamp_to_rows=False)

@@ -17,10 +17,10 @@ from typing import Final
 
 from sqlglot import exp
 
-from server.errors import BadRequest, SqlRejected
-from server.sql import functions
-from server.sql.guard import position
-from server.sql.parse import FUNCTION_NODES
+from ..errors import BadRequest, SqlRejected
+from . import functions
+from .guard import position
+from .parse import FUNCTION_NODES
 
 
 class Dialect(StrEnum):
@@ -30,7 +30,8 @@ class Dialect(StrEnum):
 
 #: What the portability warning starts with (the `Usagehouse-Warning` header).
 WARNING_PREFIX: Final = "not portable to WAE: "
-#: WAE's documented units (reference: literals and `extract`); QUARTER and WEEK are ours.
+#: The units WAE's SQL reference documents (its literals page and `extract`); QUARTER and WEEK
+#: are ours.
 WAE_UNITS: Final = frozenset({"YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND"})
 
 _SELECTION = "selection used unsupported features: "

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Final
 
-#: Everything WAE documents (reference/wae.md section 3.5), with the renames its semantics need.
+#: Every function WAE's SQL reference documents (its aggregate, date-time, string, math,
+#: rounding, bit, conditional, encoding and type-conversion pages), with the renames its
+#: semantics need.
 WAE_FUNCTIONS: Final[dict[str, str | None]] = {
     # aggregates
     "count": None,

@@ -15,9 +15,9 @@ from typing import Final, NoReturn
 
 from sqlglot import exp
 
-from server.errors import SqlError, SqlRejected
-from server.sql import catalog, functions
-from server.storage.schema import WAE_COLUMNS
+from ..errors import SqlError, SqlRejected
+from ..storage.schema import WAE_COLUMNS
+from . import catalog, functions
 
 #: Deeper trees than this are refused before the recursive rewrites and the generator see them.
 MAX_DEPTH: Final = 400
@@ -123,11 +123,10 @@ ARG_NAMES: Final[dict[str, str]] = {
     "by_name": "UNION BY NAME",
 }
 
-INTERVAL_UNITS: Final = frozenset(
+#: The units allowed in `INTERVAL n unit` and in `EXTRACT(unit FROM ...)`: one set.
+TIME_UNITS: Final = frozenset(
     {"YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND"}
 )
-EXTRACT_UNITS: Final = frozenset({"YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE",
-                                  "SECOND"})  # fmt: skip
 _T = exp.DataType.Type
 CAST_TYPES: Final = frozenset(
     {_T.TEXT, _T.BOOLEAN, _T.UTINYINT, _T.USMALLINT, _T.UINT, _T.UBIGINT, _T.TINYINT,
@@ -258,8 +257,7 @@ def _check_join(node: exp.Expr) -> None:
 
 def _check_var(node: exp.Expr) -> None:
     parent = node.parent
-    units = INTERVAL_UNITS if isinstance(parent, exp.Interval) else EXTRACT_UNITS
-    if not isinstance(parent, exp.Interval | exp.Extract) or node.name.upper() not in units:
+    if not isinstance(parent, exp.Interval | exp.Extract) or node.name.upper() not in TIME_UNITS:
         _reject(f"the keyword {node.name}", node)
 
 
@@ -303,12 +301,15 @@ _INTERVAL_COUNT: Final = re.compile(r"-?[0-9]+")
 def _check_interval(node: exp.Expr) -> None:
     # ClickHouse parses `INTERVAL 'x' DAY` as a syntax error in the SETTINGS clause after it.
     count = node.this
-    if isinstance(count, exp.Literal) and count.is_string:
-        if not _INTERVAL_COUNT.fullmatch(count.this):
-            raise SqlError(
-                f"INTERVAL {count.this[:40]!r} needs a whole number, e.g. INTERVAL '1' DAY",
-                **position(node),
-            )
+    if (
+        isinstance(count, exp.Literal)
+        and count.is_string
+        and not _INTERVAL_COUNT.fullmatch(count.this)
+    ):
+        raise SqlError(
+            f"INTERVAL {count.this[:40]!r} needs a whole number, e.g. INTERVAL '1' DAY",
+            **position(node),
+        )
 
 
 def _check_cte(node: exp.Expr) -> None:

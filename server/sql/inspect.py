@@ -9,8 +9,8 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.tokenizer_core import Token, TokenType
 
-from server.errors import SqlError
-from server.sql import catalog, parse, show
+from ..errors import SqlError
+from . import catalog, parse, show
 
 
 def _tokens(text: str) -> list[Token]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from server.config import Settings, env_name
-from server.errors import QueryLimit
+from ..config import Settings, env_name
+from ..errors import QueryLimit
 
 #: `readonly=2`: reads only, but settings may still be sent with the query (readonly=1 would make
 #: ClickHouse refuse the other settings in this dict when they arrive in the same request).

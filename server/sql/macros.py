@@ -14,8 +14,8 @@ from typing import Final
 
 from sqlglot import exp, parse_one
 
-from server.errors import AppError, SqlError
-from server.sql import parse, show
+from ..errors import AppError, SqlError
+from . import parse, show
 
 
 @dataclass(frozen=True, slots=True)

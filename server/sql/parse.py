@@ -17,8 +17,8 @@ from sqlglot.errors import SqlglotError
 from sqlglot.parsers.clickhouse import ClickHouseParser
 from sqlglot.tokenizer_core import Token, TokenType
 
-from server.errors import SqlError, SqlRejected
-from server.sql import functions
+from ..errors import SqlError, SqlRejected
+from . import functions
 
 MAX_QUERY_CHARS: Final = 100_000
 #: sqlglot's recursive-descent parser uses ~20 Python frames per parenthesis level.
@@ -47,17 +47,17 @@ class WaeParser(ClickHouseParser):
     """ClickHouse's parser minus its function table: names stay as written, for the allow-list."""
 
     FUNCTIONS: ClassVar[dict[str, Callable[..., Any]]] = {}
-    FUNCTION_PARSERS = {
+    FUNCTION_PARSERS: ClassVar[dict[str, Callable[..., Any]]] = {
         name: parse
         for name, parse in ClickHouseParser.FUNCTION_PARSERS.items()
         if name in _KEPT_FUNCTION_PARSERS
     }
-    NO_PAREN_FUNCTION_PARSERS = {
+    NO_PAREN_FUNCTION_PARSERS: ClassVar[dict[str, Callable[..., Any]]] = {
         name: parse
         for name, parse in ClickHouseParser.NO_PAREN_FUNCTION_PARSERS.items()
         if name == "CASE"
     }
-    NO_PAREN_FUNCTIONS = {}
+    NO_PAREN_FUNCTIONS: ClassVar[dict[Any, Callable[..., Any]]] = {}
 
     @classmethod
     def _resolve_clickhouse_agg(cls, name: str) -> tuple[str, Sequence[str]] | None:

@@ -12,9 +12,9 @@ from typing import Final
 
 from sqlglot import exp
 
-from server.errors import SqlError
-from server.sql import confidence, functions
-from server.sql.parse import FUNCTION_NODES
+from ..errors import SqlError
+from . import confidence, functions
+from .parse import FUNCTION_NODES
 
 #: topK and topKWeighted default to N = 10 in WAE.
 DEFAULT_TOP_K: Final = 10

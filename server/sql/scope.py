@@ -16,10 +16,10 @@ from typing import Final
 
 from sqlglot import exp
 
-from server.errors import SqlRejected
-from server.ingest.points import DATASET_NAME
-from server.sql import catalog
-from server.storage.schema import TABLE, WAE_COLUMNS
+from ..errors import SqlRejected
+from ..names import DATASET_NAME
+from ..storage.schema import TABLE, WAE_COLUMNS
+from . import catalog
 
 #: Internal CTE names; a reference that ClickHouse cannot match to a CTE names no real table.
 CTE_PREFIX: Final = "__usagehouse_cte_"

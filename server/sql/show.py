@@ -19,11 +19,11 @@ from typing import Final
 from sqlglot import exp
 from sqlglot.tokenizer_core import Token, TokenType
 
-from server.errors import SqlRejected
-from server.sql.catalog import datasets_sql
-from server.sql.limits import QUERY_TIMEZONE as TIMEZONE
-from server.sql.parse import DIALECT
-from server.sql.translation import Translation, output_format
+from ..errors import SqlRejected
+from .catalog import datasets_sql
+from .limits import QUERY_TIMEZONE as TIMEZONE
+from .parse import DIALECT
+from .translation import Translation, output_format
 
 #: The `type` of every SHOW TABLES row.
 TABLE_TYPE: Final = "DATASET"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from server.errors import SqlRejected
+from ..errors import SqlRejected
 
 #: The FORMAT clauses WAE documents, by lower-case name, to ClickHouse's spelling.
 OUTPUT_FORMATS: Final[dict[str, str]] = {

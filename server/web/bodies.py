@@ -43,7 +43,7 @@ async def read_body(request: web.Request) -> bytes:
         raise UnsupportedMediaType(
             f"Content-Encoding {encoding[:40]!r} is not supported: send {supported}, or none"
         )
-    settings = request.app[SETTINGS]
+    settings = request.config_dict[SETTINGS]
     limit = settings.max_body_bytes
     if request.content_length is not None and request.content_length > limit:
         raise _too_large(limit, request.content_length)

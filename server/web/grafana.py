@@ -27,7 +27,7 @@ ACCOUNT_PARAM = "account"
 
 def _account(request: web.Request) -> str:
     default = request.headers.get(ACCOUNT_HEADER) or request.query.get(ACCOUNT_PARAM)
-    return request.app[AUTH].account_of(
+    return request.config_dict[AUTH].account_of(
         request.headers.get("Authorization"), "r", default or DEFAULT_ACCOUNT
     )
 
@@ -39,7 +39,7 @@ def _datasource(request: web.Request, account_id: str) -> JsonDatasource:
 
     async def run(text: str) -> Table:
         result = await run_account_query(
-            request.app, text, account_id, quote_64bit_integers=False, demand=demand
+            request.config_dict, text, account_id, quote_64bit_integers=False, demand=demand
         )
         return table_of(result.body, result.resolution)
 

@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 description of the HTTP API, served at GET /openapi.json.
 
 Every path parameter, request body and status code the server answers is declared, in the
-error shape of its route family (tests/test_openapi_fuzz.py holds the server to it).
+error shape of its route family (tests/web/test_openapi_fuzz.py holds the server to it).
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from importlib.metadata import version
 from typing import Any
 
 from ..config import SQL_DIALECTS
-from ..ingest.points import ACCOUNT_ID, DATASET_NAME, LIMITS, NDJSON_TYPES
+from ..ingest.points import LIMITS, NDJSON_TYPES
 from ..ingest.sampler import MAX_INTERVAL
+from ..names import ACCOUNT_ID, DATASET_NAME
 from ..sql import resolution
 from ..sql.run import CONTENT_TYPES
 from ..storage.schema import RESOLUTIONS

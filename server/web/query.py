@@ -8,7 +8,7 @@ reject carries `Usagehouse-Warning: not portable to WAE: ...`.
 
 from __future__ import annotations
 
-from aiohttp import web
+from aiohttp import ChainMapProxy, web
 
 from ..errors import BadRequest
 from ..sql import resolution
@@ -58,7 +58,7 @@ def request_dialect(request: web.Request) -> Dialect:
         return parse_dialect(value, f"?{DIALECT_PARAM}")
     if (value := request.headers.get(DIALECT_HEADER)) is not None:
         return parse_dialect(value, f"the {DIALECT_HEADER} header")
-    return Dialect(request.app[SETTINGS].sql_dialect)
+    return Dialect(request.config_dict[SETTINGS].sql_dialect)
 
 
 def demanded_resolution(request: web.Request) -> Resolution | None:
@@ -73,7 +73,7 @@ def warning_headers(nonportable: tuple[str, ...]) -> dict[str, str]:
 
 
 async def run_account_query(
-    app: web.Application,
+    config: ChainMapProxy,
     text: str,
     account_id: str,
     *,
@@ -83,30 +83,35 @@ async def run_account_query(
 ) -> QueryResult:
     """Every user statement the web layer runs: timed, and only with a turn from the account's
     query gate (429 when its line is full)."""
-    with app[METRICS].timed_sql():
-        async with app[QUERY_GATE].admit(account_id):
+    with config[METRICS].timed_sql():
+        async with config[QUERY_GATE].admit(account_id):
             result = await run_query(
-                app[STORAGE],
-                app[SETTINGS],
+                config[STORAGE],
+                config[SETTINGS],
                 text,
                 account_id=account_id,
                 quote_64bit_integers=quote_64bit_integers,
                 dialect=dialect,
                 demand=demand,
             )
-    app[METRICS].sql_queries_by_resolution_total.labels(result.resolution.label).inc()
+    config[METRICS].sql_queries_by_resolution_total.labels(result.resolution.label).inc()
     return result
 
 
 async def sql(request: web.Request) -> web.Response:
     account_id = request.match_info["account_id"]
-    request.app[AUTH].authorize(request.headers.get("Authorization"), account_id, "r")
+    request.config_dict[AUTH].authorize(request.headers.get("Authorization"), account_id, "r")
     dialect = request_dialect(request)
     text = await _sql_text(request)
     quote = _flag(request, "output_format_json_quote_64bit_integers", default=True)
     demand = demanded_resolution(request)
     result = await run_account_query(
-        request.app, text, account_id, quote_64bit_integers=quote, dialect=dialect, demand=demand
+        request.config_dict,
+        text,
+        account_id,
+        quote_64bit_integers=quote,
+        dialect=dialect,
+        demand=demand,
     )
     headers = {
         "Content-Type": result.content_type,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -317,7 +318,7 @@ def test_daily_breakdown_is_carried_as_given() -> None:
     ],
 )
 def test_bad_usage_is_refused_not_billed(usage: Usage, message: str) -> None:
-    with pytest.raises(ValueError) as e:
+    with pytest.raises(ValueError, match=re.escape(message)) as e:
         compute_invoice(FLAT, "acme", "2026-03", [usage])
     assert str(e.value) == message
 

@@ -63,7 +63,7 @@ def test_invoice_period_is_shown_in_local_time() -> None:
     [
         "2026-13",
         "2026-00",
-        "２０２６-03",
+        "２０２６-03",  # noqa: RUF001 (fullwidth digits, on purpose)
         "2026-3",
         "26-03",
         "2026-03-01",

@@ -24,9 +24,9 @@ import orjson
 import pytest
 from aiohttp import web
 
-from tests.test_cli import free_port, server
+from tests.processes import free_port, server
 
-pytestmark = pytest.mark.no_blockbuster
+pytestmark = [pytest.mark.no_blockbuster, pytest.mark.slow]
 CLIENT = Path(__file__).resolve().parents[2] / "clients" / "worker"
 WORKERD = CLIENT / "node_modules" / ".bin" / "workerd"
 ACCOUNT, TOKEN = "acct", "worker-token"
@@ -315,28 +315,24 @@ async def test_binding_matches_workerds_own_binding_case_by_case(
 async def test_invalid_calls_throw_alone_and_the_other_points_arrive(
     workerd: Path, tmp_path: Path
 ) -> None:
-    async with server(tmp_path / "data", env={"USAGEHOUSE_TOKENS": f"{TOKEN}:{ACCOUNT}:rw"}) as (
-        base,
-        _,
+    tokens = {"USAGEHOUSE_TOKENS": f"{TOKEN}:{ACCOUNT}:rw"}
+    async with (
+        server(tmp_path / "data", env=tokens) as (base, _),
+        run_workerd(workerd, tmp_path, base) as (worker, _),
+        aiohttp.ClientSession() as http,
     ):
-        async with (
-            run_workerd(workerd, tmp_path, base) as (worker, _),
-            aiohttp.ClientSession() as http,
-        ):
-            async with http.get(worker + "/__cases") as resp:
-                thrown = await resp.json()
-            async with http.get(worker + "/__differential") as resp:
-                expected_points = [
-                    _stored(r["point"]) for r in (await resp.json()).values() if r["ours"] is None
-                ]
-            columns = ", ".join(
-                ["index1"]
-                + [f"blob{i}" for i in range(1, 21)]
-                + [f"double{i}" for i in range(1, 21)]
-            )
-            async with asyncio.timeout(30):
-                while not (rows := await sql(base, f"SELECT {columns} FROM binding_cases")):
-                    await asyncio.sleep(0.1)
+        async with http.get(worker + "/__cases") as resp:
+            thrown = await resp.json()
+        async with http.get(worker + "/__differential") as resp:
+            expected_points = [
+                _stored(r["point"]) for r in (await resp.json()).values() if r["ours"] is None
+            ]
+        columns = ", ".join(
+            ["index1"] + [f"blob{i}" for i in range(1, 21)] + [f"double{i}" for i in range(1, 21)]
+        )
+        async with asyncio.timeout(30):
+            while not (rows := await sql(base, f"SELECT {columns} FROM binding_cases")):
+                await asyncio.sleep(0.1)
     assert thrown["blobs_21"] == "writeDataPoint(): Maximum of 20 blobs supported."
     assert thrown["doubles_bigint"] == "Cannot convert a BigInt value to a number"
     assert thrown["recipe"] is None and thrown["blobs_coerced"] is None

@@ -26,7 +26,7 @@ REJECTED: list[str] = [
     "SELECT * FROM usagehouse.points",
     "SELECT * FROM information_schema.tables",
     "SELECT * FROM INFORMATION_SCHEMA.COLUMNS",
-    "SELECT * FROM ｓｙｓｔｅｍ.tables",
+    "SELECT * FROM ｓｙｓｔｅｍ.tables",  # noqa: RUF001 (fullwidth letters, on purpose)
     "SELECT * FROM weather WHERE blob1 IN system.tables",
     "SELECT * FROM weather WHERE blob1 IN points",
     "SELECT count() FROM weather /* x */ UNION ALL SELECT count() FROM system.parts",
@@ -72,7 +72,7 @@ REJECTED: list[str] = [
     "SELECT arrayJoin([1, 2, 3])",
     "SELECT randomString(1000000000)",
     "SELECT range(1000000000)",
-    "SELECT ｓｌｅｅｐ(1)",
+    "SELECT ｓｌｅｅｐ(1)",  # noqa: RUF001 (fullwidth letters, on purpose)
     "SELECT \"file\"('/etc/passwd')",
     "SELECT `url`('http://x')",
     "SELECT arrayMap(x -> file(x), ['a'])",

@@ -3,11 +3,9 @@ wrapper, and the cache."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from server.sql import Translation, query_settings, translate
+from server.sql import CACHED_CHARS, Translation, _cached, query_settings, translate
 from server.sql.limits import whole_answer
 from tests.sql import goldens
 from tests.sql.conftest import ACCOUNT, DATABASE, Chdb
@@ -99,14 +97,26 @@ def test_translation_is_a_frozen_value() -> None:
         translation.sql = "DROP TABLE x"  # type: ignore[misc]
 
 
-def test_a_warm_translation_costs_well_under_a_tenth_of_a_millisecond() -> None:
-    query = "SELECT index1, count() FROM usage_indexed_by_customer_id GROUP BY index1"
-    translate(query, account_id=ACCOUNT, database=DATABASE)
-    calls = 10_000
-    start = time.perf_counter()
-    for _ in range(calls):
-        translate(query, account_id=ACCOUNT, database=DATABASE)
-    assert (time.perf_counter() - start) / calls < 0.0001
+def test_a_repeated_statement_is_translated_once() -> None:
+    """Dashboards repeat their statements: the second translation is the cached first one (the
+    cost of a warm translation is measured in benchmarks/, not asserted here)."""
+    query = "SELECT index1, count() FROM usage_indexed_by_customer_id WHERE blob1 = 'once'"
+    before = _cached.cache_info()
+    first = translate(query, account_id=ACCOUNT, database=DATABASE)
+    again = translate(query, account_id=ACCOUNT, database=DATABASE)
+    after = _cached.cache_info()
+    assert again is first
+    assert (after.misses - before.misses, after.hits - before.hits) == (1, 1)
+
+
+def test_a_statement_over_the_cached_length_is_translated_each_time() -> None:
+    query = f"SELECT '{'x' * CACHED_CHARS}' AS s"
+    assert len(query) > CACHED_CHARS
+    before = _cached.cache_info()
+    first = translate(query, account_id=ACCOUNT, database=DATABASE)
+    again = translate(query, account_id=ACCOUNT, database=DATABASE)
+    assert again == first and again is not first
+    assert _cached.cache_info() == before
 
 
 def test_the_cache_keys_on_the_account() -> None:

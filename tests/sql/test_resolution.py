@@ -100,7 +100,7 @@ async def test_the_read_limit_still_holds_for_full_and_for_the_coarsest_copy(loa
 async def test_the_catalog_is_read_at_full_resolution_however_small_the_budget(loaded, sql):
     label, data = await ask(loaded, sql, sql_read_budget_rows=1)
     assert label == "100%"
-    assert [list(row.values())[0] for row in data] == ["usage"]
+    assert [next(iter(row.values())) for row in data] == ["usage"]
 
 
 async def test_confidence_count_and_sum_carry_the_read_factor(loaded):
@@ -139,5 +139,5 @@ def test_a_request_names_a_resolution(value, expected):
 
 
 def test_an_unknown_resolution_is_a_400_listing_the_choices():
-    with pytest.raises(BadRequest, match="adaptive, full, 100%, 10%, 1%.*'half'"):
+    with pytest.raises(BadRequest, match=r"adaptive, full, 100%, 10%, 1%.*'half'"):
         demanded("half")

@@ -22,14 +22,14 @@ def remote_url() -> Iterator[str]:
     if url:
         yield url
         return
-    from testcontainers.clickhouse import ClickHouseContainer  # type: ignore[import-untyped]
+    from testcontainers.clickhouse import ClickHouseContainer
 
     with ClickHouseContainer(CLICKHOUSE_IMAGE) as ch:
         host, port = ch.get_container_host_ip(), ch.get_exposed_port(8123)
         yield f"http://{ch.username}:{ch.password}@{host}:{port}/usagehouse_test"
 
 
-@pytest.fixture(params=["embedded", "remote"])
+@pytest.fixture(params=["embedded", pytest.param("remote", marks=pytest.mark.docker)])
 def location(request: pytest.FixtureRequest, tmp_path: Any) -> str:
     """What USAGEHOUSE_STORAGE would say: a fresh directory, or the test server's URL."""
     if request.param == "remote":

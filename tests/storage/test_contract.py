@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import os
-
 import orjson
 import pytest
 
@@ -150,7 +148,7 @@ def test_storage_urls_parse():
         "database": "analytics",
     }
     assert parse_url("http://ch")["port"] == 8123
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="database name 'db;drop' is not a plain name"):
         parse_url("http://ch/db;drop")
 
 
@@ -160,14 +158,19 @@ async def test_unreachable_server_is_storage_unavailable():
         await ClickHouseStorage.open(port_nobody_listens_on, 92)
 
 
-def test_remote_skip_reason_says_how_to_enable(monkeypatch):
+def test_remote_skip_reason_says_how_to_enable(monkeypatch, tmp_path):
+    """Without a URL and without a Docker engine (a socket nobody listens on), the remote
+    variant skips and says both ways to enable it."""
     monkeypatch.delenv(REMOTE_URL_ENV, raising=False)
-    if os.environ.get("DOCKER_HOST"):
-        pytest.skip("a Docker engine may be configured")
-    try:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/docker.sock")
+    with pytest.raises(pytest.skip.Exception) as skipped:
         remote_url_or_skip()
-    except pytest.skip.Exception as e:
-        assert REMOTE_URL_ENV in str(e) and "Docker" in str(e)
+    assert REMOTE_URL_ENV in str(skipped.value) and "Docker" in str(skipped.value)
+
+
+def test_a_remote_url_is_used_as_it_is(monkeypatch):
+    monkeypatch.setenv(REMOTE_URL_ENV, "http://user:pass@ch:8123/db")
+    assert remote_url_or_skip() == "http://user:pass@ch:8123/db"
 
 
 async def test_failed_query_output_never_reaches_the_next_query(location):

@@ -1,4 +1,5 @@
--- The SELECT grammar WAE documents (reference/wae.md 3.2-3.4), run as acct_b.
+-- The SELECT grammar WAE's SQL reference documents (statements, operators, literals), run as
+-- acct_b.
 
 # title: select star returns the WAE columns in WAE order
 # execute: true

@@ -1,4 +1,4 @@
--- Every function WAE documents (reference/wae.md 3.5), with WAE's semantics, run as acct_b.
+-- Every function WAE's SQL reference documents, with WAE's semantics, run as acct_b.
 
 # title: aggregates: count sum avg min max
 # execute: true

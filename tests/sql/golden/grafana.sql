@@ -1,4 +1,5 @@
--- Grafana: what the Altinity ClickHouse plugin sends (reference/wae.md 5.1), run as acct_b.
+-- Grafana: what the Altinity ClickHouse plugin sends, configured as Cloudflare's Grafana guide
+-- says, run as acct_b.
 
 # title: Altinity plugin start-up probe
 # wae: unsupported function: timezone

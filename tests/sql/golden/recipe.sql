@@ -1,4 +1,5 @@
--- Cloudflare's usage-based billing recipe (DESIGN.md, last section), run as acct_b.
+-- Cloudflare's usage-based billing recipe, run as acct_b:
+-- https://developers.cloudflare.com/analytics/analytics-engine/recipes/usage-based-billing-for-your-saas-product/
 
 # title: recipe 1: usage per customer
 # execute: true

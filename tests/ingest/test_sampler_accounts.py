@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import pytest
 
 from server.ingest.sampler import EquitableSampler, water_fill
-from tests.test_sampling import T0, mixed
+from tests.ingest.test_sampler import T0, mixed
 
 FLOOD = 50_000  # distinct new indexes per request of the flooding account
 
@@ -23,6 +23,7 @@ def flood_request(request: int) -> list[str]:
     return [f"b-{request}-{i}" for i in range(FLOOD)]
 
 
+@pytest.mark.slow  # 1.2 million flood points
 def test_an_account_flooding_new_indexes_cannot_thin_another_accounts_rows() -> None:
     """B sends 50k new indexes per request, 4 requests a second; from the second second on, A
     writes 20 indexes at 40 points/s each (800 rows/s, far under half of 20,000). Every row of
@@ -69,6 +70,7 @@ def test_an_account_flooding_new_indexes_cannot_thin_another_accounts_rows() -> 
         assert abs(b_estimate[second] - 4 * FLOOD) <= 4 * math.sqrt(b_variance[second]), second
 
 
+@pytest.mark.slow  # 200 seeded runs
 def test_estimates_of_a_thinned_account_are_unbiased_over_200_seeds() -> None:
     """A small copy of the attack where B also has a hot index and a few warm ones, so new,
     hot and warm indexes are thinned in one batch (the batched draw and the per-index loop):

@@ -15,10 +15,11 @@ import pytest
 from server.storage.clickhouse import ClickHouseStorage
 from server.storage.schema import COUNTERS_VIEW
 from tests.helpers import POINTS_ONLY, rows
-from tests.test_cli import URL, server
+from tests.processes import server
 
-pytestmark = pytest.mark.no_blockbuster
+pytestmark = [pytest.mark.no_blockbuster, pytest.mark.slow]
 
+URL = "/v1/accounts/acct_a/datasets/usage/points"
 PRICING = """
 currency = "USD"
 [[meters]]

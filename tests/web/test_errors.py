@@ -105,6 +105,30 @@ async def test_grafana_errors_carry_a_message(client, path, body):
     assert payload["message"] and payload["status"] == resp.status
 
 
+async def test_an_unknown_url_or_method_in_a_family_answers_in_its_shape(client):
+    """The family's sub-application answers 404 and 405 too, not only its handlers' errors."""
+    wrong_method = await client.put(SQL)
+    assert wrong_method.status == 405
+    assert wrong_method.content_type == "text/plain"
+    assert await wrong_method.text() == "Method Not Allowed"
+    unknown = await client.post("/grafana/json/no-such-endpoint", json={})
+    assert unknown.status == 404
+    assert await unknown.json() == {"message": "Not Found", "code": "not_found", "status": 404}
+    wrong_method = await client.get("/grafana/json/query")
+    assert (await wrong_method.json())["code"] == "method_not_allowed"
+
+
+async def test_sql_api_auth_failures_come_in_cloudflares_envelope(
+    aiohttp_client, make_settings, storage
+):
+    client = await aiohttp_client(create_app(make_settings(tokens="r:acct_a:r"), storage=storage))
+    resp = await client.post(SQL, data=b"SELECT 1")
+    assert resp.status == 401
+    body = await resp.json()
+    assert body["success"] is False and body["result"] is None and body["messages"] == []
+    assert body["errors"][0]["code"] == 4011
+
+
 async def test_billing_errors_get_the_error_shape(client):
     resp = await client.get("/v1/accounts/acct_a/billing/invoices/2026-01")
     assert_shape(await resp.json(), 404, "not_found")

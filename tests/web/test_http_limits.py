@@ -84,6 +84,7 @@ async def closed_by_server(reader: asyncio.StreamReader) -> bytes | None:
 # --- size -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # aiohttp lingers up to 10 s reading the refused body before it closes
 async def test_a_declared_length_over_the_limit_is_413_before_any_body_is_sent(server, storage):
     async with server(max_body_bytes=1000) as address:
         reader, writer = await send(address, post_head(WRITE, 1001))  # headers only
@@ -119,7 +120,7 @@ async def test_a_chunked_body_growing_past_the_limit_is_413(aiohttp_client, make
     assert await count(storage) == 30_001
 
 
-COMPRESSORS = {"gzip": gzip.compress, "deflate": zlib.compress}
+COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {"gzip": gzip.compress, "deflate": zlib.compress}
 if HAS_ZSTD:
     from backports.zstd import compress as zstd_compress
 
@@ -186,6 +187,7 @@ async def test_a_full_queue_answers_503_before_the_body_is_read(
 # --- read deadlines ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # aiohttp lingers up to 10 s reading the refused body before it closes
 @pytest.mark.parametrize("path", [WRITE, SQL, "/grafana/json/query"])
 async def test_a_body_that_does_not_arrive_in_time_is_408_and_the_connection_closes(
     server, storage, path

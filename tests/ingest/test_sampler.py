@@ -77,7 +77,7 @@ def mixed(
 
 
 def pareto_points(scale: int, rng: random.Random) -> list[str]:
-    """The issue's workload: 1 customer at 200k points, 9 at 5k, 500 at 20, divided by scale."""
+    """A skewed workload: 1 customer at 200k points, 9 at 5k, 500 at 20, divided by scale."""
     points = ["big"] * (200_000 // scale)
     points += [f"mid{i}" for i in range(9) for _ in range(5_000 // scale)]
     points += [f"small{i}" for i in range(500 // scale) for _ in range(20)]
@@ -108,6 +108,7 @@ def test_pareto_workload_keeps_small_customers_exact_and_thins_the_big_one() -> 
     assert stored <= 0.10 * len(points)
 
 
+@pytest.mark.slow  # many seeded runs of a 255k-point workload
 def test_pareto_big_customer_is_within_2_percent_at_3_sigma_across_seeds() -> None:
     """±2% must hold at 3 sigma. With ~1,000 kept rows the Bernoulli bound
     sqrt(sum w(w-1)) / N is ~3%, but the systematic sample runs on within a window, so the
@@ -128,6 +129,7 @@ def test_pareto_big_customer_is_within_2_percent_at_3_sigma_across_seeds() -> No
     assert 3 * 1.5 * statistics.stdev(estimates) < 0.02 * 200_000
 
 
+@pytest.mark.slow  # 200 seeded runs
 def test_pareto_estimates_are_unbiased_over_200_seeds() -> None:
     """Mean of 200 Horvitz-Thompson estimates sits within 4 standard errors of the truth."""
     points = pareto_points(10, random.Random(42))
@@ -332,6 +334,7 @@ def test_new_indexes_need_no_phase_at_the_fresh_allowance() -> None:
                 assert abs(later - k) > STICKY * later, (x, k, later)
 
 
+@pytest.mark.slow  # 2 million points
 def test_memory_stays_bounded_with_2_million_distinct_indexes() -> None:
     """Counts live for two windows only, and max_keys caps them even within one window."""
     free = EquitableSampler(100, 1e6, rng=random.Random(0))
@@ -376,9 +379,9 @@ def test_same_seed_gives_the_same_intervals() -> None:
 
 
 def test_invalid_budgets_are_rejected() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="budgets and window_s must be positive"):
         EquitableSampler(0, 100)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="max_keys at least 1"):
         EquitableSampler(100, 100, max_keys=0)
 
 

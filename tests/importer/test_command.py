@@ -18,9 +18,10 @@ import pytest
 from server.app import create_app
 from server.importer.job import ImportFailed, Progress, start
 from server.importer.run import run_import
-from tests.test_cli import server
+from tests.processes import server
 
-pytestmark = pytest.mark.no_blockbuster  # the CLI test runs a subprocess
+# The source is a `usagehouse serve` subprocess; the CLI test runs the command as one too.
+pytestmark = [pytest.mark.no_blockbuster, pytest.mark.slow]
 DATASET = "usage_indexed_by_customer_id"
 NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 SINCE, UNTIL = NOW - timedelta(days=21), NOW
@@ -28,7 +29,7 @@ MONTH = (NOW - timedelta(days=14), NOW - timedelta(days=2))  # the recipe's "one
 
 
 def recipe_queries() -> list[str]:
-    """DESIGN.md's usage-billing recipe, with a month inside the retention window."""
+    """Cloudflare's usage-based billing recipe, with a month inside the retention window."""
     start, end = (f"toDateTime('{t:%Y-%m-%d %H:%M:%S}')" for t in MONTH)
     month = f"WHERE customer_id = 'customer-1' AND timestamp >= {start} AND timestamp < {end}"
     return [
@@ -182,7 +183,7 @@ async def test_a_token_without_scope_w_stops_the_import_with_a_hint(servers, tmp
     source, dest = servers
     state = tmp_path / "state.json"
     job, progress = start(state, job_fields(source, dest), {})
-    with pytest.raises(ImportFailed, match="403.*needs scope w"):
+    with pytest.raises(ImportFailed, match=r"403.*needs scope w"):
         await run_import(job, progress, state, "", "read")
     assert not state.exists()
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from server.app import create_app
 from server.ingest.sampler import EquitableSampler
+from tests.billing.priced import REF, REF_MONTH, invoice, ms, summary
 from tests.helpers import count, rows
-from tests.test_billing_api import REF, REF_MONTH, billed, invoice, ms, summary  # noqa: F401
 
 WRITE = "/v1/accounts/acct/datasets/usage/points"
 IMPORT = WRITE + "?sampling=off"
@@ -85,7 +85,7 @@ async def test_a_retried_import_with_its_key_is_written_once(client, storage):
     assert await count(storage) == 5
 
 
-async def test_imported_rows_are_billed_as_the_points_they_stand_for(billed):  # noqa: F811
+async def test_imported_rows_are_billed_as_the_points_they_stand_for(billed):
     client = await billed()
     batch = [
         {"indexes": ["acme"], "blobs": ["/api/list"], "doubles": [2.0], "timestamp": ms(REF)}

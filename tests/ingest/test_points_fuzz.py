@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import orjson
@@ -49,10 +50,8 @@ def test_any_json_value_is_valid_or_a_bad_request(value):
 @given(st.binary(max_size=300))
 def test_any_bytes_are_valid_or_a_bad_request(body):
     for content_type in ("application/json", "application/x-ndjson"):
-        try:
+        with contextlib.suppress(BadRequest):
             validate(parse_body(body, content_type), NOW, 92)
-        except BadRequest:
-            pass
 
 
 NASTY = [

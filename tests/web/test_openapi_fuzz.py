@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_billing_api import pricing_file
-from tests.test_cli import server
+from tests.billing.priced import pricing_file
+from tests.processes import server
 
-pytestmark = [pytest.mark.no_blockbuster, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.no_blockbuster, pytest.mark.slow, pytest.mark.timeout(300)]
 
 CHECKS = ",".join(
     [

@@ -1,5 +1,5 @@
 """Grafana contract tests: the simPod JSON datasource (request bodies as Grafana 11/12 send them,
-reference/grafana.md section 1) and Infinity's SQL POST, against a real server and real chDB.
+per the plugin's openapi.yaml) and Infinity's SQL POST, against a real server and real chDB.
 
 Data: account acct_a writes dataset `api` through the write API (every point exact) and two
 sampled rows straight into storage (`_sample_interval` 4 and 2), so weighting shows in values.
@@ -252,7 +252,7 @@ async def test_builder_top_n_groups_plus_other(gclient):
 
 def test_a_group_named_like_the_other_bucket_keeps_its_own_series():
     columns = (Column("t", "DateTime"), Column("g", "Nullable(String)"), Column("n", "UInt64"))
-    rows = (
+    rows: tuple[dict[str, object], ...] = (
         {"t": 60, "g": "other", "n": 5},
         {"t": 60, "g": None, "n": 7},
         {"t": 60, "g": "a", "n": 1},
@@ -265,7 +265,8 @@ def test_a_group_named_like_the_other_bucket_keeps_its_own_series():
         values={"n": "events"},
         null_label="other",
     )
-    got = [(f["labels"], f["values"]) for f in frame["fields"][1:]]
+    fields: Any = frame["fields"]
+    got = [(f["labels"], f["values"]) for f in fields[1:]]
     assert got == [({"index1": "a"}, [1]), ({"index1": "other"}, [5]), ({"index1": "other"}, [7])]
 
 
@@ -570,7 +571,11 @@ async def test_tag_keys_are_the_columns(gclient):
 
 
 async def test_tag_values_by_events_in_range_narrowed_by_other_filters(gclient):
-    body = {"key": "index1", "filters": [], "timeRange": {"from": iso(T0), "to": iso(T0 + 180)}}
+    body: dict[str, Any] = {
+        "key": "index1",
+        "filters": [],
+        "timeRange": {"from": iso(T0), "to": iso(T0 + 180)},
+    }
     # Across the account's datasets: alice has one more event in secret_a.
     assert await post(gclient, "/tag-values", body) == [
         {"text": "alice"}, {"text": "carol"}, {"text": "bob"}, {"text": "dave"}
@@ -689,7 +694,7 @@ async def test_account_b_never_sees_account_a(gclient):
             for frame in await frames(gclient, target, headers=B, filters=filters):
                 for field in frame["fields"][1:]:
                     assert not set(field["values"]) - {0, 1, None}, (target, field)
-    body = {"key": "blob1", "filters": hostile_filters[:1]}
+    body: dict[str, Any] = {"key": "blob1", "filters": hostile_filters[:1]}
     assert await post(gclient, "/tag-values", body, B) == []
     assert await post(gclient, "/tag-values", {"key": "index1"}, B) == [{"text": "zed"}]
     body = {"metric": "secret_a", "payload": {}, "name": "index"}
@@ -723,7 +728,7 @@ async def test_local_dev_account_from_header_parameter_or_default(
 
 async def test_infinity_backend_parser_target_gets_typed_numbers(gclient):
     """The body Infinity sends after its backend macros `${__timeFrom:date:seconds}` and
-    `${__timeTo:date:seconds}` are replaced (2.9 in reference/grafana.md)."""
+    `${__timeTo:date:seconds}` are replaced."""
     body = (
         "SELECT toUnixTimestamp(toStartOfInterval(timestamp, INTERVAL 60 second)) * 1000 AS t, "
         "index1 AS label, sum(_sample_interval) AS value FROM api "

@@ -1,0 +1,111 @@
+"""The server as a real process (`python -m server serve`), as the CLI tests and the tests of
+other programs against it run it. It listens on a port the kernel picks (`--port 0`) and the
+address is read from its "listening on" line, so parallel test workers never share a port."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+
+LISTENING = "usagehouse listening on "
+
+
+def free_port() -> int:
+    """A port free right now, for programs that cannot be told to pick one (workerd)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def clean_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without USAGEHOUSE_* settings, plus `extra`."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("USAGEHOUSE_")}
+    environment.update(extra or {})
+    return environment
+
+
+async def spawn_server(
+    data: Path, *args: str, env: dict[str, str] | None = None
+) -> asyncio.subprocess.Process:
+    """Start `serve` on a port of the kernel's choice; stdout and stderr in one pipe. Sampling
+    is off unless `env` says otherwise, so row counts are exact."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "server",
+        "serve",
+        "--port",
+        "0",
+        "--storage",
+        str(data),
+        *args,
+        env=clean_environment({"USAGEHOUSE_SAMPLING": "off", **(env or {})}),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+
+
+async def listening_line(proc: asyncio.subprocess.Process, timeout_s: float = 60) -> str:
+    """The server's "listening on" line (printed once the port is bound); what it printed
+    before is skipped, and an exit before it fails with the output."""
+    assert proc.stdout is not None
+    before: list[bytes] = []
+    async with asyncio.timeout(timeout_s):
+        while line := await proc.stdout.readline():
+            if line.decode().startswith(LISTENING):
+                return line.decode()
+            before.append(line)
+    raise AssertionError(f"server exited before listening: {b''.join(before).decode()}")
+
+
+@asynccontextmanager
+async def server(
+    data: Path, *args: str, env: dict[str, str] | None = None
+) -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
+    """Run the server as a subprocess until the block ends (killed if still running); yields
+    its base URL and the process."""
+    proc = await spawn_server(data, *args, env=env)
+    try:
+        base = (await listening_line(proc)).removeprefix(LISTENING).split()[0]
+        yield base, proc
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+        await proc.wait()
+
+
+@contextmanager
+def served(data: Path, *args: str, cwd: Path | None = None) -> Iterator[str]:
+    """The server as a subprocess for synchronous tests (CLI commands run beside it): yields its
+    base URL; `data/server.log` holds its output. Sampling follows the server's default."""
+    data.mkdir(parents=True, exist_ok=True)
+    log_path = data / "server.log"
+    argv = [sys.executable, "-m", "server", "serve", "--port", "0", "--storage", str(data / "data")]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [*argv, *args], cwd=cwd, env=clean_environment(), stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        yield _logged_address(proc, log_path)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _logged_address(proc: subprocess.Popen[bytes], log: Path, timeout_s: float = 60) -> str:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for line in log.read_text().splitlines():
+            if line.startswith(LISTENING):
+                return line.removeprefix(LISTENING).split()[0]
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited before listening: {log.read_text()}")
+        time.sleep(0.05)
+    raise AssertionError(f"server did not listen within {timeout_s:g} s: {log.read_text()}")
