@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import shutil
 import sys
@@ -38,7 +37,7 @@ from pathlib import Path
 
 import aiohttp
 import orjson
-from loadgen import make_points, pct, start_server
+from loadgen import make_points, pct, run_wrk, start_server
 
 TOKENS = {"A": "bench-token-a", "B": "bench-token-b"}
 ACCOUNTS = {"A": "acct_a", "B": "acct_b"}
@@ -56,36 +55,6 @@ B_QUERIES = {
     "timelimit": "SELECT count() AS n FROM load AS x CROSS JOIN load AS y CROSS JOIN load AS z",
 }
 B_CONNECTIONS_TIMELIMIT = 4
-
-WRK_SCRIPT = """
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer " .. %(token)s
-local f = assert(io.open(%(body)s, "rb"))
-wrk.body = f:read("*a")
-f:close()
-
-local threads = {}
-function setup(thread) table.insert(threads, thread) end
-function init(args) statuses = {} end
-function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
-end
-function done(summary, latency, requests)
-  local counts = {}
-  for _, t in ipairs(threads) do
-    for k, v in pairs(t:get("statuses")) do counts[tostring(k)] = (counts[tostring(k)] or 0) + v end
-  end
-  local parts = {}
-  for k, v in pairs(counts) do table.insert(parts, string.format('"%%s": %%d', k, v)) end
-  local e = summary.errors
-  io.write(string.format(
-    'RESULT {"duration_us": %%d, "p50_us": %%d, "p99_us": %%d, "max_us": %%d, ' ..
-    '"errors": %%d, "statuses": {%%s}}\\n',
-    summary.duration, latency:percentile(50), latency:percentile(99), latency.max,
-    e.connect + e.read + e.write + e.timeout, table.concat(parts, ", ")))
-end
-"""
 
 
 def auth(account: str) -> dict[str, str]:
@@ -147,40 +116,14 @@ class Writes:
 
 
 async def writes_wrk(base: str, body_path: str, seconds: float, connections: int) -> Writes:
-    tmp = Path(body_path).parent
-    script = tmp / "write.lua"
-    script.write_text(
-        WRK_SCRIPT % {"token": json.dumps(TOKENS["A"]), "body": json.dumps(body_path)}
-    )
-    proc = await asyncio.create_subprocess_exec(
-        "wrk",
-        "-t",
-        "2",
-        "-c",
-        str(connections),
-        "-d",
-        f"{seconds:g}s",
-        "--timeout",
-        "60s",
-        "-s",
-        str(script),
-        write_url(base, "A", "writes"),
-        stdout=asyncio.subprocess.PIPE,
-    )
-    out, _ = await proc.communicate()
-    line = next(x for x in out.decode().splitlines() if x.startswith("RESULT "))
-    r = json.loads(line.removeprefix("RESULT "))
-    statuses = {k: int(v) for k, v in r["statuses"].items()}
-    if r["errors"]:
-        statuses["socket errors/timeouts"] = r["errors"]
-    duration = r["duration_us"] / 1e6
+    r = await run_wrk(write_url(base, "A", "writes"), body_path, TOKENS["A"], seconds, connections)
     return Writes(
-        duration,
-        statuses.get("200", 0) * BATCH_POINTS / duration,
-        r["p50_us"] / 1e6,
-        r["p99_us"] / 1e6,
-        r["max_us"] / 1e6,
-        statuses,
+        r.seconds,
+        r.statuses.get("200", 0) * BATCH_POINTS / r.seconds,
+        r.p50_s,
+        r.p99_s,
+        r.max_s,
+        r.statuses,
     )
 
 

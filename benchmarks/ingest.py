@@ -1,9 +1,17 @@
 """Ingest benchmark: HTTP -> committed rows, against the raw chDB insert ceiling.
 
 Runs a real `python -m server serve` subprocess on loopback (embedded storage in a temp dir),
-drives it with aiohttp clients, and in the same run inserts the same rows straight into chDB
-through the best columnar path (JSONCompactColumns, 100k-row inserts) to print the ratio.
+and in the same run inserts the same rows straight into chDB through the engine's best path
+(100k-row Arrow tables through `Python()`, into the table's own columns) to print the ratio.
 
+- `--client wrk` (as users would meet it): rounds of `wrk -t2 -c32` (keep-alive connections,
+  one prepared 1,000-point JSON body, a token), each followed at once by a raw round, so both
+  meet the same machine; prints points/s, ack p50/p99, the raw rate and the ratio per round,
+  then checks that every acknowledged point is stored. Needs `apt-get install -y wrk`.
+- `--client aiohttp` (default): closed loop over distinct bodies, an open loop at half that
+  rate, and single-point requests.
+
+    python benchmarks/ingest.py --client wrk [--seconds 20] [--rounds 3] [--connections 32]
     python benchmarks/ingest.py [--points 300000] [--concurrency 8] [--sampling equitable]
 
 Sampling is off by default so every point is stored and the ratio compares like with like;
@@ -15,15 +23,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
+import statistics
 import sys
 import tempfile
 import time
+from pathlib import Path
+from typing import Any
 
 import aiohttp
 import orjson
-from loadgen import make_points, pct, start_server
+from loadgen import make_points, pct, run_wrk, start_server
 
 URL = "/v1/accounts/bench/datasets/usage/points"
+SQL_URL = "/client/v4/accounts/bench/analytics_engine/sql"
+TOKEN = "bench-token"
 
 
 async def closed_loop(
@@ -80,86 +94,195 @@ async def open_loop(base: str, bodies: list[bytes], rate_rps: float) -> list[flo
     return latencies
 
 
-def raw_chdb_rate(points: list[dict[str, object]], data_dir: str) -> float:
-    """Rows/s inserting the same rows straight into chDB: the engine's ceiling here."""
+RAW_BLOCK_ROWS = 100_000
+
+
+def arrow_blocks(points: list[dict[str, Any]], rows: int, now: int) -> list[Any]:
+    """`rows` rows of `points` (repeated as needed) as the points table's own columns, in
+    Arrow tables of RAW_BLOCK_ROWS: what a client that did all the work would hand chDB."""
+    import pyarrow as pa
+
+    from server.storage import schema
+
+    def column(field: str, i: int, empty: object) -> list[object]:
+        return [p[field][i] if i < len(p[field]) else empty for p in points]
+
+    one = {
+        "index1": pa.array([p["indexes"][0] for p in points], pa.string()),
+        **{
+            c: pa.array(column("blobs", i, ""), pa.string())
+            for i, c in enumerate(schema.BLOB_COLUMNS)
+        },
+        **{
+            c: pa.array(column("doubles", i, 0.0), pa.float64())
+            for i, c in enumerate(schema.DOUBLE_COLUMNS)
+        },
+    }
+    blocks = []
+    for start in range(0, rows, RAW_BLOCK_ROWS):
+        n = min(RAW_BLOCK_ROWS, rows - start)
+        picks = pa.array([(start + i) % len(points) for i in range(n)], pa.int64())
+        blocks.append(
+            pa.table(
+                {
+                    "account_id": pa.array(["bench"] * n, pa.string()),
+                    "dataset": pa.array(["usage"] * n, pa.string()),
+                    "timestamp": pa.array([now] * n, pa.uint32()),
+                    "_sample_interval": pa.array([1] * n, pa.uint32()),
+                    **{name: values.take(picks) for name, values in one.items()},
+                    "_batch": pa.array([1] * n, pa.uint64()),
+                }
+            )
+        )
+    assert blocks[0].column_names[5:-1] == [*schema.BLOB_COLUMNS, *schema.DOUBLE_COLUMNS]
+    return blocks
+
+
+def raw_chdb_rate(blocks: list[Any], data_dir: str) -> float:
+    """Rows/s inserting `blocks` straight into a fresh points table (the same DDL) in chDB,
+    through its best insert path (Arrow, one INSERT per block): the engine's ceiling here."""
     from chdb import session
 
-    from server.storage import InsertBatch, schema
+    from server.storage import schema
 
+    shutil.rmtree(data_dir, ignore_errors=True)
     s = session.Session(data_dir)
     try:
         for ddl in schema.all_ddl("usagehouse", 92):
             s.query(ddl)
-        now = int(time.time())
-        chunks = []
-        for start in range(0, len(points), 100_000):
-            part = points[start : start + 100_000]
-            chunks.append(
-                InsertBatch(
-                    ["bench"] * len(part),
-                    ["usage"] * len(part),
-                    [now] * len(part),
-                    [1] * len(part),
-                    [p["indexes"][0] for p in part],  # type: ignore[index]
-                    [p["blobs"] for p in part],
-                    [p["doubles"] for p in part],
-                    1,  # type: ignore[misc]
-                ).encode()
-            )
-        sql = f"INSERT INTO usagehouse.points ({', '.join(schema.INSERT_COLUMNS)})"
+        names = ", ".join(blocks[0].column_names)
         started = time.perf_counter()
-        for chunk in chunks:
-            with s.send_insert(sql, "JSONCompactColumns") as ins:
-                ins.append(chunk)
-                ins.finish()
-        return len(points) / (time.perf_counter() - started)
+        for block in blocks:  # noqa: B007 (chDB's Python() reads the local by name)
+            s.query(f"INSERT INTO usagehouse.points ({names}) SELECT * FROM Python(block)")
+        rate = sum(len(b) for b in blocks) / (time.perf_counter() - started)
+        stored = int(s.query("SELECT count() FROM usagehouse.points", "TSV").bytes())
+        assert stored == sum(len(b) for b in blocks), stored
+        return rate
     finally:
         s.close()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--points", type=int, default=300_000)
-    parser.add_argument("--batch", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--single", type=int, default=10_000, help="single-point requests")
-    parser.add_argument("--sampling", choices=("off", "equitable"), default="off")
-    args = parser.parse_args()
+async def stored_points(base: str) -> int:
+    """How many points the server holds, asked through its SQL API."""
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            base + SQL_URL, data="SELECT count() AS n FROM usage FORMAT TabSeparated",
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        ) as r:  # fmt: skip
+            assert r.status == 200, await r.text()
+            return int(await r.text())
 
+
+async def wrk_mode(args: argparse.Namespace, tmp: str) -> None:
+    """Rounds of `wrk -t2 -cN` posting one prepared 1,000-point body for `--seconds`, each
+    followed at once by the raw ceiling on the same rows, so both meet the same machine."""
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install -y wrk (or use --client aiohttp)")
+    points = make_points(args.batch, 99, 1_000)
+    body_path = os.path.join(tmp, "batch.json")
+    Path(body_path).write_bytes(orjson.dumps(points))
+    blocks = arrow_blocks(points, args.raw_rows, int(time.time()))
+    base, proc = await start_server(
+        os.path.join(tmp, "server"), sampling=args.sampling, tokens=f"{TOKEN}:bench:rw"
+    )
+    url = base + URL
+    print(
+        f"wrk -t2 -c{args.connections}, {args.batch}-point JSON batches (one prepared body), "
+        f"{args.seconds:g} s per round; raw: {args.raw_rows:,} of the same rows in "
+        f"{RAW_BLOCK_ROWS:,}-row Arrow blocks into a fresh table of the same DDL"
+    )
+    acknowledged = 0
+    ratios, rates, raws = [], [], []
+    try:
+        warm = await run_wrk(url, body_path, TOKEN, 3, args.connections)
+        acknowledged += warm.statuses.get("200", 0) * args.batch
+        for round_ in range(1, args.rounds + 1):
+            load = os.getloadavg()[0]
+            r = await run_wrk(url, body_path, TOKEN, args.seconds, args.connections)
+            ok = r.statuses.get("200", 0)
+            acknowledged += ok * args.batch
+            rate = ok * args.batch / r.seconds
+            raw = raw_chdb_rate(blocks, os.path.join(tmp, "raw"))
+            rates.append(rate)
+            raws.append(raw)
+            ratios.append(rate / raw)
+            print(
+                f"round {round_}: {rate:,.0f} points/s  ack p50 {r.p50_s * 1000:.0f} ms  "
+                f"p99 {r.p99_s * 1000:.0f} ms  max {r.max_s * 1000:.0f} ms  statuses "
+                f"{r.statuses} | raw chDB {raw:,.0f} rows/s | ratio {rate / raw:.2f} | "
+                f"load average {load:.1f}"
+            )
+        stored = await stored_points(base)
+    finally:
+        proc.terminate()
+        await proc.wait()
+    # wrk drops the answers still in flight when its time is up: those may be stored too.
+    assert stored >= acknowledged, (stored, acknowledged)
+    print(f"stored {stored:,} points, acknowledged {acknowledged:,} (every ack was stored)")
+    print(
+        f"median: {statistics.median(rates):,.0f} points/s, raw {statistics.median(raws):,.0f} "
+        f"rows/s, ratio {statistics.median(ratios):.2f} (targets: >= 150,000 points/s, >= 0.20)"
+    )
+
+
+async def aiohttp_mode(args: argparse.Namespace, tmp: str) -> None:
     points = make_points(args.points)
     bodies = [orjson.dumps(points[i : i + args.batch]) for i in range(0, len(points), args.batch)]
     singles = [orjson.dumps(p) for p in points[: args.single]]
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    print(f"sampling: {args.sampling}")
+    base, proc = await start_server(os.path.join(tmp, "server"), sampling=args.sampling)
+    try:
+        await closed_loop(base, bodies[:20], args.concurrency)  # warm-up
+        elapsed, lat, stored = await closed_loop(base, bodies, args.concurrency)
+        batch_rate = args.points / elapsed
+        print(
+            f"HTTP, {args.batch}-point batches, {args.concurrency} clients: "
+            f"{batch_rate:,.0f} points/s  ack p50 {pct(lat, 0.5) * 1000:.1f} ms  "
+            f"p99 {pct(lat, 0.99) * 1000:.1f} ms  stored {stored / args.points:.1%}"
+        )
+        half = batch_rate / 2 / args.batch
+        lat = await open_loop(base, bodies[: max(50, int(half * 10))], half)
+        print(
+            f"HTTP at half that load ({half * args.batch:,.0f} points/s offered): "
+            f"ack p50 {pct(lat, 0.5) * 1000:.1f} ms  p99 {pct(lat, 0.99) * 1000:.1f} ms"
+        )
+        elapsed, lat, _ = await closed_loop(base, singles, 64)
+        print(
+            f"HTTP, single-point requests, 64 clients: {len(singles) / elapsed:,.0f} points/s"
+            f"  ack p50 {pct(lat, 0.5) * 1000:.1f} ms  p99 {pct(lat, 0.99) * 1000:.1f} ms"
+        )
+    finally:
+        proc.terminate()
+        await proc.wait()
+    raw = raw_chdb_rate(arrow_blocks(points, len(points), int(time.time())), tmp + "/raw")
+    print(f"raw chDB insert, same rows, {RAW_BLOCK_ROWS:,}-row Arrow blocks: {raw:,.0f} rows/s")
+    print(f"end-to-end / raw engine: {batch_rate / raw:.2f}")
 
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--client", choices=("aiohttp", "wrk"), default="aiohttp")
+    parser.add_argument("--batch", type=int, default=1000, help="points per request")
+    parser.add_argument("--sampling", choices=("off", "equitable"), default="off")
+    aio = parser.add_argument_group("--client aiohttp")
+    aio.add_argument("--points", type=int, default=300_000)
+    aio.add_argument("--concurrency", type=int, default=8)
+    aio.add_argument("--single", type=int, default=10_000, help="single-point requests")
+    wrk = parser.add_argument_group("--client wrk")
+    wrk.add_argument("--connections", type=int, default=32)
+    wrk.add_argument("--seconds", type=float, default=20, help="length of each wrk round")
+    wrk.add_argument("--rounds", type=int, default=3)
+    wrk.add_argument("--raw-rows", type=int, default=1_000_000, help="rows of each raw round")
+    args = parser.parse_args()
+    print(
+        f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
+        f"load average {os.getloadavg()[0]:.1f} at start; sampling: {args.sampling}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
-        base, proc = await start_server(os.path.join(tmp, "server"), sampling=args.sampling)
-        try:
-            await closed_loop(base, bodies[:20], args.concurrency)  # warm-up
-            elapsed, lat, stored = await closed_loop(base, bodies, args.concurrency)
-            batch_rate = args.points / elapsed
-            print(
-                f"HTTP, {args.batch}-point batches, {args.concurrency} clients: "
-                f"{batch_rate:,.0f} points/s  ack p50 {pct(lat, 0.5) * 1000:.1f} ms  "
-                f"p99 {pct(lat, 0.99) * 1000:.1f} ms  stored {stored / args.points:.1%}"
-            )
-            half = batch_rate / 2 / args.batch
-            lat = await open_loop(base, bodies[: max(50, int(half * 10))], half)
-            print(
-                f"HTTP at half that load ({half * args.batch:,.0f} points/s offered): "
-                f"ack p50 {pct(lat, 0.5) * 1000:.1f} ms  p99 {pct(lat, 0.99) * 1000:.1f} ms"
-            )
-            elapsed, lat, _ = await closed_loop(base, singles, 64)
-            print(
-                f"HTTP, single-point requests, 64 clients: {len(singles) / elapsed:,.0f} points/s"
-                f"  ack p50 {pct(lat, 0.5) * 1000:.1f} ms  p99 {pct(lat, 0.99) * 1000:.1f} ms"
-            )
-        finally:
-            proc.terminate()
-            await proc.wait()
-        raw = raw_chdb_rate(points, os.path.join(tmp, "raw"))
-        print(f"raw chDB insert, same rows, 100k-row JSONCompactColumns: {raw:,.0f} rows/s")
-        print(f"end-to-end / raw engine: {batch_rate / raw:.0%}")
+        if args.client == "wrk":
+            await wrk_mode(args, tmp)
+        else:
+            await aiohttp_mode(args, tmp)
 
 
 if __name__ == "__main__":

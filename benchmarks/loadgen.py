@@ -1,13 +1,15 @@
 """What the load benchmarks share: a real `python -m server serve` subprocess on a free loopback
-port, synthetic usage points, and percentiles."""
+port, synthetic usage points, percentiles, and `wrk` posting one prepared body."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import socket
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -73,3 +75,79 @@ def pct(values: list[float], q: float) -> float:
     """The q-quantile of `values` (nearest rank); NaN when there are none."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer " .. %(token)s
+local f = assert(io.open(%(body)s, "rb"))
+wrk.body = f:read("*a")
+f:close()
+
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) statuses = {} end
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+function done(summary, latency, requests)
+  local counts = {}
+  for _, t in ipairs(threads) do
+    for k, v in pairs(t:get("statuses")) do counts[tostring(k)] = (counts[tostring(k)] or 0) + v end
+  end
+  local parts = {}
+  for k, v in pairs(counts) do table.insert(parts, string.format('"%%s": %%d', k, v)) end
+  local e = summary.errors
+  io.write(string.format(
+    'RESULT {"duration_us": %%d, "p50_us": %%d, "p99_us": %%d, "max_us": %%d, ' ..
+    '"errors": %%d, "statuses": {%%s}}\\n',
+    summary.duration, latency:percentile(50), latency:percentile(99), latency.max,
+    e.connect + e.read + e.write + e.timeout, table.concat(parts, ", ")))
+end
+"""
+
+
+@dataclass(frozen=True)
+class WrkResult:
+    """One wrk run: its length, latency percentiles of the answered requests, and the count of
+    each HTTP status (plus "socket errors/timeouts")."""
+
+    seconds: float
+    p50_s: float
+    p99_s: float
+    max_s: float
+    statuses: dict[str, int]
+
+
+async def run_wrk(
+    url: str, body_path: str, token: str, seconds: float, connections: int, threads: int = 2
+) -> WrkResult:
+    """POST the body in `body_path` to `url` for `seconds` over `connections` keep-alive
+    connections (`wrk`, a C load generator: `apt-get install -y wrk`)."""
+    script = Path(body_path).with_suffix(".lua")
+    script.write_text(WRK_SCRIPT % {"token": json.dumps(token), "body": json.dumps(body_path)})
+    proc = await asyncio.create_subprocess_exec(
+        "wrk",
+        "-t",
+        str(threads),
+        "-c",
+        str(connections),
+        "-d",
+        f"{seconds:g}s",
+        "--timeout",
+        "60s",
+        "-s",
+        str(script),
+        url,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await proc.communicate()
+    line = next(x for x in out.decode().splitlines() if x.startswith("RESULT "))
+    r = json.loads(line.removeprefix("RESULT "))
+    statuses = {k: int(v) for k, v in r["statuses"].items()}
+    if r["errors"]:
+        statuses["socket errors/timeouts"] = r["errors"]
+    return WrkResult(
+        r["duration_us"] / 1e6, r["p50_us"] / 1e6, r["p99_us"] / 1e6, r["max_us"] / 1e6, statuses
+    )
