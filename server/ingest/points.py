@@ -2,6 +2,11 @@
 
 A batch is validated whole before anything is queued, so one bad point rejects the batch and
 the error names its position. The result is columnar, ready for the writer.
+
+`decode_valid` is the fast path for the common body, a small JSON array of valid points:
+msgspec parses and type-checks it in C in one pass (about a third of the CPU of orjson plus
+`validate`, benchmarks/ingest.py). It accepts only what `validate` accepts and gives the same
+points; anything else goes the slow path, which words the error.
 """
 
 from __future__ import annotations
@@ -9,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Annotated
 
+import msgspec
 import orjson
 
 from ..errors import BadRequest, InvalidDataPoint, PayloadTooLarge
@@ -243,3 +250,77 @@ def sample_intervals(items: list[object], first: int = 0) -> list[int]:
             raise _fail(position, f"_sample_interval must be an integer from 1 to {MAX_INTERVAL}")
         out.append(value)
     return out
+
+
+class _Point(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """A data point as `decode_valid` reads it: field types and counts are checked in C."""
+
+    indexes: Annotated[list[str | None], msgspec.Meta(max_length=MAX_INDEXES)] | None = None
+    blobs: Annotated[list[str | None], msgspec.Meta(max_length=MAX_BLOBS)] | None = None
+    # msgspec's float takes JSON integers too (as floats), but not booleans.
+    doubles: Annotated[list[float], msgspec.Meta(max_length=MAX_DOUBLES)] | None = None
+    timestamp: int | float | str | None = None
+
+
+class _ImportPoint(_Point, forbid_unknown_fields=True, gc=False):
+    sample_interval: Annotated[int, msgspec.Meta(ge=1, le=MAX_INTERVAL)] = msgspec.field(
+        default=1, name="_sample_interval"
+    )
+
+
+_DECODERS: dict[frozenset[str], msgspec.json.Decoder[list[_Point] | _Point]] = {
+    FIELDS: msgspec.json.Decoder(list[_Point] | _Point),
+    IMPORT_FIELDS: msgspec.json.Decoder(list[_ImportPoint] | _ImportPoint),
+}
+
+
+def decode_valid(
+    body: bytes,
+    now_s: int,
+    retention_days: int,
+    max_points: int,
+    fields: frozenset[str] = FIELDS,
+) -> Points | None:
+    """The points of a JSON body (an array or one object) if every one is valid and there are
+    at most `max_points`, else None: then `read_pieces` and `validate` say what is wrong."""
+    try:
+        decoded = _DECODERS[fields].decode(body)
+    except msgspec.MsgspecError:
+        return None
+    items = decoded if isinstance(decoded, list) else [decoded]
+    if len(items) > max_points:
+        return None
+    timestamps: list[int] = []
+    indexes: list[str] = []
+    blobs_out: list[list[str | None]] = []
+    doubles_out: list[list[float]] = []
+    oldest_s = now_s - retention_days * 86_400
+    for point in items:
+        idx = point.indexes
+        index = (idx[0] or "") if idx else ""
+        if len(index) > MAX_INDEX_BYTES // 4 and len(index.encode()) > MAX_INDEX_BYTES:
+            return None
+        blobs = point.blobs
+        if blobs:
+            try:
+                joined = "".join(blobs)  # type: ignore[arg-type]
+            except TypeError:  # a null blob
+                joined = "".join(blob for blob in blobs if blob is not None)
+            # a UTF-8 character is at most 4 bytes: short strings skip the encode
+            if len(joined) > MAX_BLOB_BYTES // 4 and len(joined.encode()) > MAX_BLOB_BYTES:
+                return None
+        ts = point.timestamp
+        if ts is None:
+            timestamps.append(now_s)
+        else:
+            try:
+                timestamps.append(_timestamp(ts, 0, now_s, oldest_s))
+            except InvalidDataPoint:
+                return None
+        indexes.append(index)
+        blobs_out.append(blobs or [])
+        doubles_out.append(point.doubles or [])
+    points = Points(timestamps, indexes, blobs_out, doubles_out)
+    if fields == IMPORT_FIELDS:
+        points.intervals = [point.sample_interval for point in items]  # type: ignore[attr-defined]
+    return points
