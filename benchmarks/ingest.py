@@ -165,13 +165,12 @@ def raw_chdb_rate(blocks: list[Any], data_dir: str) -> float:
 
 async def stored_points(base: str) -> int:
     """How many points the server holds, asked through its SQL API."""
-    async with aiohttp.ClientSession() as http:
-        async with http.post(
-            base + SQL_URL, data="SELECT count() AS n FROM usage FORMAT TabSeparated",
-            headers={"Authorization": f"Bearer {TOKEN}"},
-        ) as r:  # fmt: skip
-            assert r.status == 200, await r.text()
-            return int(await r.text())
+    async with aiohttp.ClientSession() as http, http.post(
+        base + SQL_URL, data="SELECT count() AS n FROM usage FORMAT TabSeparated",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    ) as r:  # fmt: skip
+        assert r.status == 200, await r.text()
+        return int(await r.text())
 
 
 async def wrk_mode(args: argparse.Namespace, tmp: str) -> None:
