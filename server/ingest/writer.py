@@ -54,6 +54,7 @@ class BatchWriter:
         self._storage = storage
         self._min_interval = min_interval_s
         self._last_start = 0.0
+        self._last_end = 0.0
         self._metrics = metrics
         self._limits = limits
         self._max_batch = max_batch_points
@@ -170,15 +171,24 @@ class BatchWriter:
                     if not item.done.done():
                         item.done.set_result(batch_id)
             finally:
+                self._last_end = asyncio.get_running_loop().time()
                 for item in taken:
                     self._count(item, -1)
 
     async def _linger(self) -> None:
         """Under load, start inserts at most every `min_interval`: each insert (a new part)
         costs tens of milliseconds whatever its size, and parts must be merged later, so
-        fewer, larger inserts mean less CPU and lower latency. An idle server inserts at once."""
+        fewer, larger inserts mean less CPU and lower latency. An idle server inserts at once.
+
+        An insert that took longer than `min_interval` means the server is saturated: the next
+        one then also waits `min_interval` after it ended, so that the clients it acknowledged
+        can send their next requests into it. Under `wrk -c32` that doubled the rows per insert
+        (15k to 30k) and cut the CPU spent merging parts by a third (benchmarks/ingest.py)."""
         loop = asyncio.get_running_loop()
-        wait = self._last_start + self._min_interval - loop.time()
+        start = self._last_start + self._min_interval
+        if self._last_end - self._last_start > self._min_interval:
+            start = self._last_end + self._min_interval
+        wait = start - loop.time()
         if wait > 0 and not self._stopping and self._queued_points < self._max_batch:
             await asyncio.sleep(wait)
         self._last_start = loop.time()
