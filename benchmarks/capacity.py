@@ -1,12 +1,13 @@
-"""Capacity figures for the README: what a point costs on disk, and what insert tokens cost.
+"""Capacity figures for docs/operations.md ("Capacity guide"): what a point costs on disk,
+and what insert tokens cost.
 
     python benchmarks/capacity.py [--points 1000000] [--pairs 20]
 
 1. Bytes per point: `--points` recipe-shaped points (Pareto customers over 30 days) inserted
    through the storage class into embedded chDB in 100k-row flushes, merged with OPTIMIZE
    FINAL, then system.parts / system.columns read: compressed bytes per point, in all and by
-   column. Two shapes: the README's Worker snippet (1 index, 3 blobs, 2 doubles) and a minimal
-   one (1 index, 1 blob path, 1 whole-number double).
+   column. Two shapes: the Worker snippet of docs/compose.md (1 index, 3 blobs, 2 doubles) and
+   a minimal one (1 index, 1 blob path, 1 whole-number double).
 2. Insert cost of deduplication: the same 1,000- and 30,000-row inserts into two points tables,
    one with the single-server dedup window and a token per insert, one without either,
    alternating, `--pairs` of each; medians in ms.

@@ -1,7 +1,7 @@
 """One frozen `Settings`, read from `USAGEHOUSE_*` environment variables and CLI flags.
 
-Every field is documented in the README's settings table (tests/test_docs.py checks that).
-Invalid values fail at start-up with a message naming the variable.
+Every field is documented in the settings table of docs/operations.md (tests/test_docs.py
+checks that). Invalid values fail at start-up with a message naming the variable.
 """
 
 from __future__ import annotations

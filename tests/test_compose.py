@@ -186,14 +186,14 @@ def test_grafana_installs_the_three_plugins(services: dict[str, dict[str, Any]])
 
 def test_grafana_plugins_are_pinned_and_documented(services: dict[str, dict[str, Any]]) -> None:
     """Each plugin is installed as id@version (GF_PLUGINS_PREINSTALL_SYNC), never auto-updated,
-    and the README names the versions the stack runs."""
+    and docs/compose.md names the versions the stack runs."""
     env = environment(services["grafana"])
     entries = [e.strip() for e in env["GF_PLUGINS_PREINSTALL_SYNC"].split(",") if e.strip()]
-    readme = (ROOT / "README.md").read_text()
+    page = (ROOT / "docs" / "compose.md").read_text()
     for entry in entries:
         plugin, _, version = entry.partition("@")
         assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"{entry}: pin it as {plugin}@x.y.z"
-        assert f"`{plugin}` {version}" in readme, f"README: name `{plugin}` {version}"
+        assert f"`{plugin}` {version}" in page, f"docs/compose.md: name `{plugin}` {version}"
     assert env.get("GF_PLUGINS_PREINSTALL_AUTO_UPDATE") == "false"
     mounts = {v.split(":")[1] for v in services["grafana"]["volumes"] if v.startswith("./")}
     assert {"/etc/grafana/provisioning", "/var/lib/grafana/dashboards"} <= mounts

@@ -1,4 +1,5 @@
-"""The README documents every setting, and its quick-start commands are the real ones."""
+"""The README and docs/ document every setting, their examples are the real ones, and their
+links lead somewhere."""
 
 from __future__ import annotations
 
@@ -15,23 +16,34 @@ from pathlib import Path
 
 import pytest
 
+from server.billing.pricing import parse_pricing
 from server.cli import build_parser
 from server.config import DEFAULT_ACCOUNT, Settings, env_name
 from server.console import ACCOUNT_ENV, URL_ENV
+from server.sql import translate
 from tests.processes import served
 
 ROOT = Path(__file__).resolve().parent.parent
-README = (ROOT / "README.md").read_text()
+#: The user's documentation: the README (the front door) and the reference pages in docs/.
+PAGES = {
+    path.relative_to(ROOT).as_posix(): path.read_text()
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+}
+README = PAGES["README.md"]
+#: The page whose settings table lists every `Settings` field.
+SETTINGS_PAGE = "docs/operations.md"
 
 
-def test_every_setting_is_in_the_readme_table():
-    table_vars = set(re.findall(r"^\| `(USAGEHOUSE_[A-Z0-9_]+)` \|", README, re.M))
+def test_every_setting_is_in_the_settings_table():
+    table = PAGES[SETTINGS_PAGE]
+    table_vars = set(re.findall(r"^\| `(USAGEHOUSE_[A-Z0-9_]+)` \|", table, re.M))
     fields = {env_name(f.name) for f in dataclasses.fields(Settings)}
     assert fields == table_vars
 
 
-def test_readme_defaults_match_settings():
-    rows = re.findall(r"^\| `(USAGEHOUSE_[A-Z0-9_]+)` \| [^|]* \| ([^|]*) \|", README, re.M)
+def test_documented_defaults_match_settings():
+    table = PAGES[SETTINGS_PAGE]
+    rows = re.findall(r"^\| `(USAGEHOUSE_[A-Z0-9_]+)` \| [^|]* \| ([^|]*) \|", table, re.M)
     defaults = Settings()
     for var, documented in rows:
         value = getattr(defaults, var.removeprefix("USAGEHOUSE_").lower())
@@ -60,11 +72,12 @@ def test_one_default_account_everywhere(monkeypatch):
     compose = (ROOT / "compose.yaml").read_text()
     assert set(re.findall(r"\$\{UH_ACCOUNT:-([^}]*)\}", compose)) == {DEFAULT_ACCOUNT}
     assert f"\nUH_ACCOUNT={DEFAULT_ACCOUNT}\n" in (ROOT / ".env.example").read_text()
-    accounts = set(re.findall(r"/accounts/([^/<{$]+)/", README))
-    assert accounts == {DEFAULT_ACCOUNT}, f"README examples use {sorted(accounts)}"
+    for page, text in PAGES.items():
+        accounts = set(re.findall(r"/accounts/([^/<{$]+)/", text))
+        assert accounts <= {DEFAULT_ACCOUNT}, f"{page}'s examples use {sorted(accounts)}"
 
 
-def code_blocks(text: str = README) -> list[tuple[str, str]]:
+def code_blocks(text: str) -> list[tuple[str, str]]:
     """(language, body) of every fenced block."""
     return re.findall(r"^```(\w*)\n(.*?)^```", text, re.M | re.S)
 
@@ -72,7 +85,8 @@ def code_blocks(text: str = README) -> list[tuple[str, str]]:
 def test_commands_call_the_virtual_environment_by_path():
     """After the install line, `usagehouse` and `python` are the venv's: a fresh shell has
     neither on its PATH (`command not found`, `No module named 'aiohttp'`)."""
-    for lang, body in code_blocks():
+    blocks = [block for text in PAGES.values() for block in code_blocks(text)]
+    for lang, body in blocks:
         if lang not in ("sh", "console"):
             continue
         for line in body.splitlines():
@@ -80,7 +94,8 @@ def test_commands_call_the_virtual_environment_by_path():
             assert not re.match(
                 r"(usagehouse|python3?|pip|pytest)\b", command
             ) or command.startswith("python3 -m venv .venv"), f"call it as .venv/bin/...: {line}"
-    for inline in re.findall(r"`([^`\n]+)`", README):
+    inlines = [code for text in PAGES.values() for code in re.findall(r"`([^`\n]+)`", text)]
+    for inline in inlines:
         if re.match(r"(python3?|pip|pytest) ", inline):
             raise AssertionError(f"call it as .venv/bin/...: {inline}")
         if inline.startswith("usagehouse "):  # a synopsis in the CLI table
@@ -95,20 +110,33 @@ def test_commands_call_the_virtual_environment_by_path():
             }, inline
 
 
-# --- the README followed verbatim ----------------------------------------------------------
+# --- the documentation followed verbatim ---------------------------------------------------
 #
-# The Quick start's commands, then the billing section's and the command-line section's, run in
-# README order through bash against a real `usagehouse serve` started with the Quick start's own
-# flags; where the README shows the output, the output must be that.
+# The README's Quick start, then docs/billing.md and the command-line section of
+# docs/operations.md, run in that order through bash against a real `usagehouse serve` started
+# with the Quick start's own flags; where a page shows the output, the output must be that.
 
-RUN_SECTIONS = ("Quick start", "Billing: invoices from exact usage", "Command line")
+RUN_SECTIONS = (
+    ("README.md", "Quick start"),
+    ("docs/billing.md", "Billing: invoices from exact usage"),
+    ("docs/operations.md", "Command line"),
+)
+#: Commands no test runs here: the install and check lines (CI runs them itself) and Docker's
+#: (no engine on this project's machines; the public CI's compose smoke test starts the stack).
 SKIPPED = ("python3 -m venv", "scripts/check", "docker ", "cp .env.example")
+#: A command with a `<placeholder>` to fill in (a Cloudflare account, a token) is a template.
+PLACEHOLDER = re.compile(r"<[a-z][^<>\n]*>")
 
 
-def section(title: str) -> str:
-    start = README.index(f"\n## {title}\n")
-    end = README.find("\n## ", start + 1)
-    return README[start : end if end != -1 else None]
+def section(title: str, page: str = "README.md") -> str:
+    """A page's section, from its heading (any level) to the next heading of the same or a
+    higher level."""
+    text = PAGES[page]
+    heading = re.search(rf"^(#+) {re.escape(title)}\n", text, re.M)
+    assert heading, f"{page} has no heading {title!r}"
+    level = len(heading.group(1))
+    end = re.compile(rf"^#{{1,{level}}} ", re.M).search(text, heading.end())
+    return text[heading.start() : end.start() if end else None]
 
 
 def commands(block: str) -> list[str]:
@@ -160,11 +188,26 @@ def _complete(command: str) -> bool:
     return True
 
 
-def test_examples_are_found_where_the_readme_has_them():
+def test_examples_are_found_where_the_pages_have_them():
     quick = examples(section("Quick start"))
     kinds = [kind for _, _, kind in quick]
     assert kinds == ["json", "json", "text", "text", "any", "json"], quick
-    assert [kind for _, _, kind in examples(section("Command line"))] == ["console"] * 3
+    billing = examples(section("Billing: invoices from exact usage", "docs/billing.md"))
+    assert [kind for _, _, kind in billing] == ["any"] * 3
+    cli = examples(section("Command line", "docs/operations.md"))
+    assert [kind for _, _, kind in cli] == ["console"] * 3
+
+
+def test_every_shell_example_is_run_or_is_a_template():
+    """A shell example outside the sections the test below runs would go unchecked: each one
+    is a Docker or install command, or has a `<placeholder>` to fill in."""
+    run = [section(title, page) for page, title in RUN_SECTIONS]
+    for page, text in PAGES.items():
+        for lang, body in code_blocks(text):
+            if lang not in ("sh", "console") or any(body in part for part in run):
+                continue
+            unchecked = [c for c, _, _ in examples(f"```{lang}\n{body}```\n")]
+            assert all(PLACEHOLDER.search(c) for c in unchecked), (page, unchecked)
 
 
 @pytest.fixture(scope="module")
@@ -186,8 +229,8 @@ def test_the_readme_examples_run_and_print_what_it_shows(readme_server):
     python = shlex.quote(sys.executable)
     programs = {"usagehouse": f"{python} -m server", "python": python}
     ran = 0
-    for title in RUN_SECTIONS:
-        for command, shown, kind in examples(section(title)):
+    for page, title in RUN_SECTIONS:
+        for command, shown, kind in examples(section(title, page)):
             script = re.sub(
                 r"\.venv/bin/(usagehouse|python)",
                 lambda m: programs[m.group(1)],
@@ -210,3 +253,106 @@ def test_the_readme_examples_run_and_print_what_it_shows(readme_server):
             else:
                 assert done.stdout and '"ok": false' not in done.stdout, where
     assert ran >= 11
+
+
+# --- other examples -------------------------------------------------------------------------
+
+
+def test_sql_examples_translate():
+    """Every ```sql block is a statement the SQL API accepts."""
+    statements = [
+        body for text in PAGES.values() for lang, body in code_blocks(text) if lang == "sql"
+    ]
+    assert statements
+    for statement in statements:
+        translate(statement, account_id=DEFAULT_ACCOUNT, database="usagehouse")
+
+
+def test_pricing_examples_load():
+    """Every ```toml block is a pricing file the server starts with."""
+    files = [body for text in PAGES.values() for lang, body in code_blocks(text) if lang == "toml"]
+    assert files
+    for text in files:
+        assert parse_pricing(text, "docs").meters
+
+
+# --- the pages and their links --------------------------------------------------------------
+
+#: Markdown files whose relative links are checked: the user's pages and the contributor's.
+LINKED = {
+    **PAGES,
+    **{
+        name: (ROOT / name).read_text()
+        for name in ("CONTRIBUTING.md", "CHANGELOG.md", "clients/worker/README.md")
+    },
+}
+
+
+def anchor(heading: str) -> str:
+    """GitHub's anchor for a heading: lowercase, markup and punctuation other than `-` and `_`
+    dropped, spaces as `-`."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def anchors(text: str) -> set[str]:
+    """The anchors of a page's headings (outside code blocks); a repeated one gets `-1`, `-2`."""
+    prose = re.sub(r"^```.*?^```", "", text, flags=re.M | re.S)
+    found: set[str] = set()
+    for heading in re.findall(r"^#{1,6} (.+)$", prose, re.M):
+        name, n = anchor(heading), 0
+        while (f"{name}-{n}" if n else name) in found:
+            n += 1
+        found.add(f"{name}-{n}" if n else name)
+    return found
+
+
+def broken_links(pages: dict[str, str]) -> list[str]:
+    """Each relative link (outside code) whose file does not exist, or whose `#anchor` is not a
+    heading of that file."""
+    broken = []
+    for page, text in pages.items():
+        prose = re.sub(r"^```.*?^```", "", text, flags=re.M | re.S)
+        prose = re.sub(r"`[^`\n]*`", "", prose)  # the text of a link may be code: drop code only
+        for target in re.findall(r"\]\(([^)\s]+)\)", prose):
+            if re.match(r"[a-z]+:", target):  # https:, mailto:
+                continue
+            path, _, fragment = target.partition("#")
+            file = (ROOT / page).parent / path
+            if path and not file.exists():
+                broken.append(f"{page}: {target} (no such file)")
+            elif fragment and fragment not in anchors(file.read_text() if path else text):
+                broken.append(f"{page}: {target} (no such heading)")
+    return broken
+
+
+def test_anchors_follow_github():
+    assert anchor("From a Worker: the `writeDataPoint()` binding") == (
+        "from-a-worker-the-writedatapoint-binding"
+    )
+    assert anchor("Sampling: how a hot customer stays affordable") == (
+        "sampling-how-a-hot-customer-stays-affordable"
+    )
+    assert anchors("# A\n```sh\n# not a heading\n```\n## A\n## a_b-c\n") == {"a", "a-1", "a_b-c"}
+
+
+def test_relative_links_lead_to_a_file_and_a_heading():
+    assert broken_links(LINKED) == []
+
+
+def test_a_broken_link_is_found():
+    page = "docs/new.md"
+    text = "# New\n[a](sql.md#sql-dialect) [b](sql.md#no-such) [c](nope.md) [d](#new) [e](#old)\n"
+    assert broken_links({page: text}) == [
+        f"{page}: sql.md#no-such (no such heading)",
+        f"{page}: nope.md (no such file)",
+        f"{page}: #old (no such heading)",
+    ]
+
+
+def test_the_readme_is_the_front_door():
+    """Two commands, a tour, a performance section, and a way to every page in docs/."""
+    headings = re.findall(r"^## (.+)$", README, re.M)
+    assert headings[0] == "Quick start"
+    assert {"Performance", "Documentation"} <= set(headings)
+    table = section("Documentation")
+    assert set(re.findall(r"\]\((docs/[^)#]+)\)", table)) == set(PAGES) - {"README.md"}

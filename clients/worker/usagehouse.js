@@ -132,7 +132,7 @@ function check({ indexes, doubles, blobs }) {
   }
 }
 
-/** The point as Usagehouse's write API takes it (JSON: no NaN or Infinity, see README). */
+/** The point as Usagehouse's write API takes it (JSON: no NaN or Infinity, see docs/write-api.md). */
 function toPoint({ indexes, doubles, blobs }, timestamp) {
   const point = { timestamp };
   if (indexes !== undefined && indexes.length === 1 && indexes[0] !== null) {

@@ -6,7 +6,7 @@ ClickHouse decides what fits: a query runs with `max_rows_to_read` set to the bu
 ClickHouse compares that with its primary-index estimate of the rows the query will read before
 it reads any (a refused query costs its planning, ~5 ms). A refused query runs again on the
 next coarser copy, the coarsest with the real limit. A query that fits costs nothing extra,
-where a separate EXPLAIN ESTIMATE cost 5-6 ms on every query (README, "Read-time
+where a separate EXPLAIN ESTIMATE cost 5-6 ms on every query (docs/sql.md, "Read-time
 resolutions"). A query that reads no dataset (the catalog) reads the same rows at every
 resolution, so it runs at full resolution with the real limit.
 """

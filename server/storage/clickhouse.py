@@ -199,7 +199,7 @@ def insert_settings(cluster: str, insert_quorum: int) -> dict[str, int]:
     The coarser copies (schema.COPIES) are filled by views after the points are committed; a
     failure there must not fail a write whose points are stored (a retry without its token
     would add them twice). A copy then lacks that insert's rows: its estimates are a little
-    low, never an invoice, which reads only the points table (README, "Read-time resolutions").
+    low, never an invoice, which reads only the points table (docs/sql.md, "Read-time resolutions").
     (`parallel_view_processing` made inserts no faster on 2 cores: benchmarks/copy_cost.py.)"""
     settings = {"materialized_views_ignore_errors": 1}
     if not cluster:

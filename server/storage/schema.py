@@ -345,7 +345,7 @@ class Resolution:
 
 FULL = Resolution(1, TABLE)
 #: Coarser copies, finest first. A tenth and a hundredth cost 11-16 % more storage and let any
-#: query read at most a hundredth of its rows (README, "Read-time resolutions").
+#: query read at most a hundredth of its rows (docs/sql.md, "Read-time resolutions").
 COPIES = (Resolution(10, f"{TABLE}_r10"), Resolution(100, f"{TABLE}_r100"))
 RESOLUTIONS = (FULL, *COPIES)
 

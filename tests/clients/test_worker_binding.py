@@ -271,7 +271,7 @@ def _stored(point: dict[str, Any] | None) -> tuple[str, list[str], list[float]]:
 
 def _event(event: dict[str, Any]) -> tuple[str, list[str], list[float]]:
     """workerd's event (capnp JSON: bytes as number arrays) in the same shape. WAE stores
-    NaN and ±Infinity, sent as strings here; Usagehouse stores 0 for them (README)."""
+    NaN and ±Infinity, sent as strings here; Usagehouse stores 0 for them (docs/write-api.md)."""
 
     def text(field: str) -> str:
         return bytes(event.get(field) or []).decode()
