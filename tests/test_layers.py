@@ -116,3 +116,17 @@ def test_the_layer_rule_sees_an_indirect_reach_upward():
         "server.sql.helper": ["server.grafana.macros"],
         "server.sql.run": ["server.grafana.macros"],
     }
+
+
+def test_the_console_names_no_storage_engine():
+    """The console is a client of the HTTP API (and the translator, for `translate`): of storage
+    it may name the schema's vocabulary (tables, resolutions), never an engine."""
+    graph = import_graph()
+    named = {
+        imported
+        for name in graph
+        if _within(name, ("server.console",))
+        for imported in graph[name]
+        if _within(imported, ("server.storage",)) and imported in graph
+    }
+    assert named == {"server.storage", "server.storage.schema"}

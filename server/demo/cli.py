@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
-from ..console import ACCOUNT_ENV, URL_ENV
+from ..console.client import ACCOUNT_ENV, URL_ENV
 from .options import TOKEN_ENV, DemoError, DemoOptions
 from .run import run_demo
 

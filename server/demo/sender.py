@@ -12,7 +12,7 @@ from urllib.parse import quote
 import aiohttp
 import orjson
 
-from ..console import error_reason
+from ..console.client import error_reason
 from ..posting import GaveUp, post_with_retries
 from .options import TOKEN_ENV, DemoError, DemoOptions
 from .traffic import Point

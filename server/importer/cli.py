@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import DEFAULT_ACCOUNT
-from ..console import ACCOUNT_ENV, DEFAULT_URL, TOKEN_ENV, URL_ENV
+from ..console.client import ACCOUNT_ENV, DEFAULT_URL, TOKEN_ENV, URL_ENV
 from ..demo.cli import ProgressBar
 from .job import ImportFailed, parse_time, start
 from .run import run_import

@@ -16,7 +16,7 @@ from urllib.parse import quote
 import aiohttp
 import orjson
 
-from ..console import error_reason
+from ..console.client import error_reason
 from ..posting import GaveUp, post_with_retries
 
 BLOBS = [f"blob{i}" for i in range(1, 21)]
