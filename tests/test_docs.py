@@ -17,7 +17,7 @@ import pytest
 
 from server.cli import build_parser
 from server.config import DEFAULT_ACCOUNT, Settings, env_name
-from server.console.client import ACCOUNT_ENV, URL_ENV
+from server.remote import ACCOUNT_ENV, URL_ENV
 from tests.processes import served
 
 ROOT = Path(__file__).resolve().parent.parent

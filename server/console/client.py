@@ -1,18 +1,14 @@
 """The console's HTTP client of a running server (stdlib only, so the commands work wherever the
-server package installs), and the reason in any of the server's error shapes."""
+server package installs and start quickly)."""
 
 from __future__ import annotations
 
-import json
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from urllib.parse import quote
 
-URL_ENV = "USAGEHOUSE_URL"
-ACCOUNT_ENV = "USAGEHOUSE_ACCOUNT"
-TOKEN_ENV = "USAGEHOUSE_API_TOKEN"
-DEFAULT_URL = "http://127.0.0.1:8787"
+from ..remote import SQL_TEXT, URL_ENV, account_url, error_reason, headers, sql_url
+
 DEFAULT_TIMEOUT_S = 60.0
 DIALECT_HEADER = "Usagehouse-Dialect"
 WARNING_HEADER = "Usagehouse-Warning"
@@ -45,33 +41,25 @@ class SqlClient:
     dialect: str = ""  # empty: the server's
     resolution: str = ""  # sent as the Usagehouse-Resolution header when set (`full`, `10%`)
 
-    @property
-    def endpoint(self) -> str:
-        account = quote(self.account, safe="")
-        return f"{self.url.rstrip('/')}/client/v4/accounts/{account}/analytics_engine/sql"
-
     def run(self, sql: str) -> Reply:
         """Send one statement; raise ConsoleError with the server's reason on any failure."""
-        return self._send(self.endpoint, "POST", sql.encode(), "text/plain; charset=utf-8")
+        return self._send(sql_url(self.url, self.account), "POST", sql.encode(), SQL_TEXT)
 
     def get(self, path: str) -> Reply:
         """GET an account-relative API path such as `billing/invoices/2026-03`."""
-        account = quote(self.account, safe="")
-        return self._send(f"{self.url.rstrip('/')}/v1/accounts/{account}/{path}", "GET")
+        return self._send(account_url(self.url, self.account, path), "GET")
 
     def _send(
         self, url: str, method: str, body: bytes | None = None, content_type: str = ""
     ) -> Reply:
         from ..sql.resolution import HEADER as RESOLUTION_HEADER
 
-        headers = {"Content-Type": content_type} if content_type else {}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
+        sent = headers(self.token, content_type)
         if self.dialect:
-            headers[DIALECT_HEADER] = self.dialect
+            sent[DIALECT_HEADER] = self.dialect
         if self.resolution:
-            headers[RESOLUTION_HEADER] = self.resolution
-        request = urllib.request.Request(url, data=body, headers=headers, method=method)
+            sent[RESOLUTION_HEADER] = self.resolution
+        request = urllib.request.Request(url, data=body, headers=sent, method=method)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
                 return Reply(
@@ -92,23 +80,6 @@ class SqlClient:
                 f"cannot reach usagehouse at {self.url} ({reason}); start it with "
                 f"`usagehouse serve` or point --url / {URL_ENV} at a running server"
             ) from None
-
-
-def error_reason(body: bytes) -> str:
-    """The reason in any of the server's error shapes: WAE's plain text, Cloudflare's v4
-    envelope (auth), or the `{"error": ...}` shape of our own endpoints."""
-    text = body.decode("utf-8", errors="replace").strip()
-    try:
-        document = json.loads(text)
-    except ValueError:
-        document = None
-    if isinstance(document, dict):
-        errors = document.get("errors")
-        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-            text = str(errors[0].get("message", text))
-        elif "error" in document:
-            text = str(document["error"])
-    return text
 
 
 def error_text(status: int, body: bytes) -> str:

@@ -10,17 +10,10 @@ from urllib.parse import quote
 
 from ..config import DEFAULT_ACCOUNT, SQL_DIALECTS, env_name, load_settings
 from ..errors import SqlError
+from ..remote import ACCOUNT_ENV, DEFAULT_URL, TOKEN_ENV, URL_ENV
 from ..storage import DEFAULT_DATABASE
 from ..storage.schema import TABLE
-from .client import (
-    ACCOUNT_ENV,
-    DEFAULT_TIMEOUT_S,
-    DEFAULT_URL,
-    TOKEN_ENV,
-    URL_ENV,
-    ConsoleError,
-    SqlClient,
-)
+from .client import DEFAULT_TIMEOUT_S, ConsoleError, SqlClient
 from .shell import repl, run_statement, with_history
 
 

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from .client import ACCOUNT_ENV, ConsoleError, Reply, SqlClient
+from ..remote import ACCOUNT_ENV
+from .client import ConsoleError, Reply, SqlClient
 from .table import format_reply
 
 HISTORY_FILE = ".usagehouse_history"  # in the home directory

@@ -7,8 +7,8 @@ import asyncio
 import os
 import sys
 
-from ..console.client import ACCOUNT_ENV, URL_ENV
 from ..progress import ProgressBar
+from ..remote import ACCOUNT_ENV, URL_ENV
 from .options import TOKEN_ENV, DemoError, DemoOptions
 from .run import run_demo
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from ..config import DEFAULT_ACCOUNT
-from ..console.client import ACCOUNT_ENV, DEFAULT_URL, TOKEN_ENV, URL_ENV
 from ..progress import ProgressBar
+from ..remote import ACCOUNT_ENV, DEFAULT_URL, TOKEN_ENV, URL_ENV
 from .job import ImportFailed, parse_time, start
 from .run import run_import
 
