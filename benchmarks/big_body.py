@@ -21,7 +21,7 @@ import aiohttp
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ingest import make_points, start_server
+from loadgen import make_points, start_server
 
 URL = "/v1/accounts/bench/datasets/usage/points"
 
@@ -91,7 +91,7 @@ async def main() -> None:
     parser.add_argument("--concurrent", type=int, default=8)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data_dir:
-        base, proc = await start_server(data_dir, "off")
+        base, proc = await start_server(data_dir, sampling="off")
         try:
             timeout = aiohttp.ClientTimeout(total=600)
             async with aiohttp.ClientSession(timeout=timeout) as http:

@@ -1,6 +1,10 @@
-"""The server as a real process (`python -m server serve`), as the CLI tests and the tests of
-other programs against it run it. It listens on a port the kernel picks (`--port 0`) and the
-address is read from its "listening on" line, so parallel test workers never share a port."""
+"""The server as a real process (`python -m server serve`), as the CLI tests, the tests of other
+programs against it and the load benchmarks (benchmarks/loadgen.py) run it. It listens on a port
+the kernel picks (`--port 0`) and the address is read from its "listening on" line, so parallel
+test workers never share a port and nobody polls.
+
+Only the standard library, so the benchmarks can import it from the checkout as they import
+`server`: one way to start the server, kept with the tests that check it starts that way."""
 
 from __future__ import annotations
 
@@ -14,6 +18,8 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
+#: The checkout: `-m server` run from here imports this checkout's package.
+ROOT = Path(__file__).resolve().parent.parent
 LISTENING = "usagehouse listening on "
 
 
@@ -31,24 +37,31 @@ def clean_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     return environment
 
 
+def serve_argv(data: Path, *args: str) -> list[str]:
+    """`serve` on a port of the kernel's choice, with embedded storage in `data`."""
+    return [sys.executable, "-m", "server", "serve", "--port", "0", "--storage", str(data), *args]
+
+
+def address(line: str) -> str:
+    """The base URL in the server's "listening on" line."""
+    return line.removeprefix(LISTENING).split()[0]
+
+
 async def spawn_server(
-    data: Path, *args: str, env: dict[str, str] | None = None
+    data: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    stderr: int | None = asyncio.subprocess.STDOUT,
 ) -> asyncio.subprocess.Process:
-    """Start `serve` on a port of the kernel's choice; stdout and stderr in one pipe. Sampling
-    is off unless `env` says otherwise, so row counts are exact."""
+    """Start `serve` with only the USAGEHOUSE_* settings in `env`. Its stdout (the "listening
+    on" line) is a pipe; its stderr (the log) joins that pipe, or with `stderr=None` stays this
+    process's, so a long run never blocks on a full pipe nobody reads."""
     return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "server",
-        "serve",
-        "--port",
-        "0",
-        "--storage",
-        str(data),
-        *args,
-        env=clean_environment({"USAGEHOUSE_SAMPLING": "off", **(env or {})}),
+        *serve_argv(data, *args),
+        env=clean_environment(env),
+        cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
+        stderr=stderr,
     )
 
 
@@ -65,15 +78,31 @@ async def listening_line(proc: asyncio.subprocess.Process, timeout_s: float = 60
     raise AssertionError(f"server exited before listening: {b''.join(before).decode()}")
 
 
+async def start_server(
+    data: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    stderr: int | None = asyncio.subprocess.STDOUT,
+) -> tuple[str, asyncio.subprocess.Process]:
+    """`spawn_server`, and its base URL once it listens (the process killed if it never does)."""
+    proc = await spawn_server(data, *args, env=env, stderr=stderr)
+    try:
+        return address(await listening_line(proc)), proc
+    except BaseException:
+        proc.kill()
+        await proc.wait()
+        raise
+
+
 @asynccontextmanager
 async def server(
     data: Path, *args: str, env: dict[str, str] | None = None
 ) -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
     """Run the server as a subprocess until the block ends (killed if still running); yields
-    its base URL and the process."""
-    proc = await spawn_server(data, *args, env=env)
+    its base URL and the process. Sampling is off unless `env` says otherwise, so row counts
+    are exact."""
+    base, proc = await start_server(data, *args, env={"USAGEHOUSE_SAMPLING": "off", **(env or {})})
     try:
-        base = (await listening_line(proc)).removeprefix(LISTENING).split()[0]
         yield base, proc
     finally:
         if proc.returncode is None:
@@ -87,10 +116,13 @@ def served(data: Path, *args: str, cwd: Path | None = None) -> Iterator[str]:
     base URL; `data/server.log` holds its output. Sampling follows the server's default."""
     data.mkdir(parents=True, exist_ok=True)
     log_path = data / "server.log"
-    argv = [sys.executable, "-m", "server", "serve", "--port", "0", "--storage", str(data / "data")]
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [*argv, *args], cwd=cwd, env=clean_environment(), stdout=log, stderr=subprocess.STDOUT
+            serve_argv(data / "data", *args),
+            cwd=cwd,
+            env=clean_environment(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     try:
         yield _logged_address(proc, log_path)
@@ -104,7 +136,7 @@ def _logged_address(proc: subprocess.Popen[bytes], log: Path, timeout_s: float =
     while time.monotonic() < deadline:
         for line in log.read_text().splitlines():
             if line.startswith(LISTENING):
-                return line.removeprefix(LISTENING).split()[0]
+                return address(line)
         if proc.poll() is not None:
             raise AssertionError(f"server exited before listening: {log.read_text()}")
         time.sleep(0.05)

@@ -13,7 +13,7 @@ import pytest
 
 from server.storage.clickhouse import ClickHouseStorage
 from tests.helpers import count
-from tests.processes import LISTENING, clean_environment, listening_line, server, spawn_server
+from tests.processes import address, clean_environment, listening_line, server, spawn_server
 
 pytestmark = [pytest.mark.no_blockbuster, pytest.mark.slow]
 URL = "/v1/accounts/acct_a/datasets/usage/points"
@@ -129,7 +129,7 @@ async def test_listening_is_printed_once_the_port_is_bound(tmp_path):
     proc = await spawn_server(tmp_path / "data")
     try:
         line = await listening_line(proc)
-        base = line.removeprefix(LISTENING).split()[0]
+        base = address(line)
         # Answered at once, without waiting or retrying: the port was bound before the line.
         async with aiohttp.ClientSession() as http, http.get(base + "/health") as resp:
             assert resp.status == 200

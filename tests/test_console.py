@@ -14,15 +14,9 @@ from collections.abc import Iterator
 import pytest
 
 from server import cli
-from server.console import (
-    Reply,
-    SqlClient,
-    error_text,
-    format_reply,
-    is_numeric_type,
-    render_table,
-    repl,
-)
+from server.console.client import Reply, SqlClient, error_text
+from server.console.shell import repl
+from server.console.table import format_reply, is_numeric_type, render_table
 from server.sql import translate
 from tests.processes import free_port, served
 

@@ -19,7 +19,7 @@ import pytest
 from server.billing.pricing import parse_pricing
 from server.cli import build_parser
 from server.config import DEFAULT_ACCOUNT, Settings, env_name
-from server.console import ACCOUNT_ENV, URL_ENV
+from server.remote import ACCOUNT_ENV, URL_ENV
 from server.sql import translate
 from tests.processes import served
 

@@ -76,3 +76,57 @@ def test_no_domain_module_imports_the_web_framework_even_indirectly():
 
 def test_errors_are_framework_free():
     assert not [n for n in reachable(import_graph(), "server.errors") if _within(n, FORBIDDEN)]
+
+
+#: The domain's layers, lowest first: a package reaches (directly or not) only the layers below
+#: its own, never a package beside it or above. The engine knows nothing of its users, SQL
+#: nothing of Grafana's dialect of it or of billing, ingest nothing of Grafana.
+LAYERS = (
+    ("server.storage",),
+    ("server.sql", "server.billing"),
+    ("server.grafana", "server.ingest"),
+)
+
+
+def reaches_upward(graph: dict[str, set[str]]) -> dict[str, list[str]]:
+    """Module → the modules of its own layer's other packages, or of a higher layer, it reaches."""
+    offenders: dict[str, list[str]] = {}
+    for level, layer in enumerate(LAYERS):
+        for package in layer:
+            others = tuple(p for tier in LAYERS[level:] for p in tier if p != package)
+            for name in (n for n in graph if _within(n, (package,))):
+                found = sorted(n for n in reachable(graph, name) if _within(n, others))
+                if found:
+                    offenders[name] = found
+    return offenders
+
+
+def test_each_domain_layer_imports_only_the_layers_below():
+    assert reaches_upward(import_graph()) == {}
+
+
+def test_the_layer_rule_sees_an_indirect_reach_upward():
+    graph = {
+        "server.sql.run": {"server.sql.helper"},
+        "server.sql.helper": {"server.grafana.macros"},
+        "server.grafana.macros": {"server.sql.parse"},
+        "server.storage.schema": {"server.errors"},
+    }
+    assert reaches_upward(graph) == {
+        "server.sql.helper": ["server.grafana.macros"],
+        "server.sql.run": ["server.grafana.macros"],
+    }
+
+
+def test_the_console_names_no_storage_engine():
+    """The console is a client of the HTTP API (and the translator, for `translate`): of storage
+    it may name the schema's vocabulary (tables, resolutions), never an engine."""
+    graph = import_graph()
+    named = {
+        imported
+        for name in graph
+        if _within(name, ("server.console",))
+        for imported in graph[name]
+        if _within(imported, ("server.storage",)) and imported in graph
+    }
+    assert named == {"server.storage", "server.storage.schema"}

@@ -6,7 +6,7 @@ on), `sender` the HTTP side, `run` one backfill-then-live run, and `cli` the sub
 
 from __future__ import annotations
 
-from .cli import ProgressBar, add_demo_command
+from .cli import add_demo_command
 from .options import DEFAULT_DATASET, TOKEN_ENV, DemoError, DemoOptions, DemoSummary
 from .run import run_demo
 from .traffic import ENDPOINTS, INCIDENT_PATH, TrafficModel, generate_points, live_points
@@ -19,7 +19,6 @@ __all__ = [
     "DemoError",
     "DemoOptions",
     "DemoSummary",
-    "ProgressBar",
     "TrafficModel",
     "add_demo_command",
     "generate_points",

@@ -1,66 +1,16 @@
-"""`usagehouse demo` on the command line: flags, a progress bar, and the closing summary."""
+"""`usagehouse demo` on the command line: flags, progress, and the closing summary."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import math
 import os
 import sys
-import time
-from collections.abc import Callable
-from typing import TextIO
 
-from ..console import ACCOUNT_ENV, URL_ENV
+from ..progress import ProgressBar
+from ..remote import ACCOUNT_ENV, URL_ENV
 from .options import TOKEN_ENV, DemoError, DemoOptions
 from .run import run_demo
-
-
-class ProgressBar:
-    """Progress on a stream: one redrawn bar on a terminal, an occasional line otherwise."""
-
-    def __init__(
-        self, stream: TextIO, clock: Callable[[], float] = time.monotonic, unit: str = "points"
-    ) -> None:
-        self._stream = stream
-        self._unit = unit
-        self._tty = stream.isatty()
-        self._clock = clock
-        self._started = clock()
-        self._last_draw = -math.inf
-        self._drawn = False
-        self.done = 0
-
-    def update(self, done: int, total: int) -> None:
-        self.done = done
-        now = self._clock()
-        finished = total > 0 and done >= total
-        if now - self._last_draw < (0.1 if self._tty else 10.0) and not finished:
-            return
-        self._last_draw = now
-        rate = done / max(now - self._started, 1e-9)
-        if total > 0:
-            share = min(done / total, 1.0)
-            filled = int(share * 30)
-            bar = f"[{'#' * filled}{'.' * (30 - filled)}]"
-            text = f"{bar} {share:6.1%} {done:,}/{total:,} {self._unit}"
-        else:
-            text = f"{done:,} {self._unit}"
-        text += f"  {rate:,.0f} {self._unit}/s"
-        if self._tty:
-            self._stream.write(f"\r{text}\x1b[K")
-            self._drawn = True
-        else:
-            self._stream.write(text + "\n")
-        self._stream.flush()
-
-    def close(self) -> None:
-        """End the redrawn line so later output starts on a fresh one."""
-        if self._drawn:
-            self._stream.write("\n")
-            self._stream.flush()
-            self._drawn = False
-
 
 # The CLI's flags: (option field, type, help); defaults come from DemoOptions.
 FLAGS: tuple[tuple[str, type, str], ...] = (
@@ -105,16 +55,14 @@ def _demo_command(args: argparse.Namespace) -> int:
     options = DemoOptions(**{name: getattr(args, name) for name, _, _ in FLAGS})
     bar = ProgressBar(sys.stderr)
     try:
-        summary = asyncio.run(run_demo(options, bar.update))
+        with bar:
+            summary = asyncio.run(run_demo(options, bar.update))
     except DemoError as e:
-        bar.close()
         print(f"usagehouse demo: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        bar.close()
         print(f"usagehouse demo: stopped after {bar.done:,} points", file=sys.stderr)
         return 0 if options.live == -1 else 130
-    bar.close()
     print(
         f"wrote {summary.accepted:,} points ({summary.stored:,} stored after sampling) to "
         f"{options.url} account {options.account!r} dataset {options.dataset!r} in "

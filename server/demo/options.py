@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..config import DEFAULT_ACCOUNT
+from ..remote import DEFAULT_URL
 
 TOKEN_ENV = "USAGEHOUSE_DEMO_TOKEN"
 DEFAULT_DATASET = "usage_indexed_by_customer_id"
@@ -19,7 +20,7 @@ class DemoError(Exception):
 class DemoOptions:
     """What `usagehouse demo` writes and where; defaults match the CLI's."""
 
-    url: str = "http://127.0.0.1:8787"
+    url: str = DEFAULT_URL
     account: str = DEFAULT_ACCOUNT
     token: str = ""
     dataset: str = DEFAULT_DATASET

@@ -7,13 +7,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable
-from urllib.parse import quote
 
 import aiohttp
 import orjson
 
-from ..console import error_reason
 from ..posting import GaveUp, post_with_retries
+from ..remote import JSON, error_reason, headers, points_url
 from .options import TOKEN_ENV, DemoError, DemoOptions
 from .traffic import Point
 
@@ -25,13 +24,8 @@ class Sender:
         self._session = session
         self._options = options
         self._run_id = run_id
-        self._url = (
-            f"{options.url.rstrip('/')}/v1/accounts/{quote(options.account, safe='')}"
-            f"/datasets/{quote(options.dataset, safe='')}/points"
-        )
-        self._headers = {"Content-Type": "application/json"}
-        if options.token:
-            self._headers["Authorization"] = f"Bearer {options.token}"
+        self._url = points_url(options.url, options.account, options.dataset)
+        self._headers = headers(options.token, JSON)
         self.batches = 0
         self.accepted = self.stored = self.requests = self.retries = 0
 

@@ -15,9 +15,9 @@ from collections.abc import Awaitable, Callable
 from typing import Final
 
 from ..errors import BadRequest
-from ..sql import Dialect, check_dialect, macros
+from ..sql import Dialect, check_dialect
 from ..sql.scope import MAX_TABLE_REFERENCES
-from . import builder, frames, protocol, sqltext
+from . import builder, frames, macros, protocol, sqltext
 from .frames import Frame, Table
 from .protocol import Json, Target, Window
 

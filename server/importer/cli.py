@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from ..config import DEFAULT_ACCOUNT
-from ..console import ACCOUNT_ENV, DEFAULT_URL, TOKEN_ENV, URL_ENV
-from ..demo.cli import ProgressBar
+from ..progress import ProgressBar
+from ..remote import ACCOUNT_ENV, DEFAULT_URL, TOKEN_ENV, URL_ENV
 from .job import ImportFailed, parse_time, start
 from .run import run_import
 
@@ -108,21 +108,19 @@ def _import_command(args: argparse.Namespace) -> int:
         job, progress = start(state, given, defaults)
         if progress.done_until > job.since:
             print(f"resuming from {_iso(progress.done_until)} ({state})", file=sys.stderr)
-        summary = asyncio.run(
-            run_import(job, progress, state, args.source_token, args.token, bar.update)
-        )
+        with bar:
+            summary = asyncio.run(
+                run_import(job, progress, state, args.source_token, args.token, bar.update)
+            )
     except ImportFailed as e:
-        bar.close()
         print(f"usagehouse import: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        bar.close()
         print(
             f"usagehouse import: interrupted; run the same command again to resume ({state})",
             file=sys.stderr,
         )
         return 130
-    bar.close()
     print(
         f"imported {summary.rows:,} rows ({summary.points:,} points) of "
         f"{job.source_dataset!r} from {job.source_url} into {job.url} account {job.account!r} "

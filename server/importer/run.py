@@ -7,13 +7,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 import aiohttp
 import orjson
 
-from ..console import error_reason
 from ..posting import GaveUp, post_with_retries
+from ..remote import JSON, error_reason, headers, points_url
 from .job import ImportFailed, ImportJob, Progress, save_state
 from .source import Point, Source, SourceError
 
@@ -37,13 +36,8 @@ class Destination:
         self, session: aiohttp.ClientSession, url: str, account: str, token: str, dataset: str
     ) -> None:
         self._session = session
-        self._url = (
-            f"{url.rstrip('/')}/v1/accounts/{quote(account, safe='')}"
-            f"/datasets/{quote(dataset, safe='')}/points?sampling=off"
-        )
-        self._headers = {"Content-Type": "application/json"}
-        if token:
-            self._headers["Authorization"] = f"Bearer {token}"
+        self._url = points_url(url, account, dataset) + "?sampling=off"
+        self._headers = headers(token, JSON)
 
     async def send(self, points: list[Point], key: str) -> None:
         headers = {**self._headers, "Idempotency-Key": key}

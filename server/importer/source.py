@@ -11,13 +11,12 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
 import aiohttp
 import orjson
 
-from ..console import error_reason
 from ..posting import GaveUp, post_with_retries
+from ..remote import SQL_TEXT, error_reason, headers, sql_url
 
 BLOBS = [f"blob{i}" for i in range(1, 21)]
 DOUBLES = [f"double{i}" for i in range(1, 21)]
@@ -83,12 +82,8 @@ class Source:
     ) -> None:
         self._session = session
         self.dataset = dataset
-        self.endpoint = (
-            f"{url.rstrip('/')}/client/v4/accounts/{quote(account, safe='')}/analytics_engine/sql"
-        )
-        self._headers = {"Content-Type": "text/plain; charset=utf-8"}
-        if token:
-            self._headers["Authorization"] = f"Bearer {token}"
+        self.endpoint = sql_url(url, account)
+        self._headers = headers(token, SQL_TEXT)
 
     async def _rows(self, sql: str) -> list[dict[str, Any]]:
         try:

@@ -1,8 +1,8 @@
 """WAE SQL to ClickHouse SQL: parse, allow-list, rewrite to WAE semantics, scope to the account.
 
 `translate()` is the one entry point (cached), in either dialect (`dialect.py`). sqlglot's
-exceptions are translated into `SqlError` here (and in `macros.py`, for the Grafana text it
-parses before translation): its own error classes, and any other exception raised inside
+exceptions are translated into `SqlError` here (and in `grafana/macros.py`, for the Grafana
+text it parses before translation): its own error classes, and any other exception raised inside
 sqlglot's code, since on some inputs its parser fails with a plain ValueError or TypeError.
 `query_settings()` gives the settings every query runs with.
 """

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import io
 import re
 import socket
 from collections import Counter
@@ -22,7 +21,6 @@ from server.demo import (
     INCIDENT_PATH,
     DemoError,
     DemoOptions,
-    ProgressBar,
     add_demo_command,
     generate_points,
     live_points,
@@ -107,18 +105,6 @@ def test_cli_flags_map_to_options() -> None:
     add_demo_command(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["demo", "--live", "-1", "--points", "10", "--days", "2"])
     assert (args.live, args.points, args.days, args.url) == (-1, 10, 2, DemoOptions().url)
-
-
-def test_progress_prints_lines_when_not_a_terminal() -> None:
-    stream = io.StringIO()
-    bar = ProgressBar(stream)
-    bar.update(0, 2000)
-    bar.update(1000, 2000)  # within the quiet interval: no line
-    bar.update(2000, 2000)
-    bar.close()
-    lines = stream.getvalue().splitlines()
-    assert len(lines) == 2 and "\r" not in stream.getvalue()
-    assert "100.0%" in lines[-1] and "2,000/2,000" in lines[-1]
 
 
 def test_bad_options_are_refused_before_sending() -> None:

@@ -1,6 +1,6 @@
 """Grafana's side of a query, emulated from each plugin's source: variable interpolation and
 formats, the time window, simPod's DataQueryRequest, Infinity's macros, URL joining and backend
-parser, and the SQL the Altinity plugin sends (server.sql.macros implements Altinity's rules)."""
+parser, and the SQL the Altinity plugin sends (server.grafana.macros follows Altinity's rules)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlsplit, urlunsplit
 
-from server.sql.macros import MacroContext, expand
+from server.grafana.macros import MacroContext, expand
 
 
 def escape_regex(value: str) -> str:

@@ -19,7 +19,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from server.app import create_app
 from server.config import DEFAULT_ACCOUNT, load_settings
 from server.grafana.frames import Column, Table, series_frame
-from server.sql.macros import MacroContext, expand
+from server.grafana.macros import MacroContext, expand
 from server.storage import InsertBatch, schema
 from server.storage.clickhouse import ClickHouseStorage
 

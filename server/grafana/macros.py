@@ -15,7 +15,7 @@ from typing import Final
 from sqlglot import exp, parse_one
 
 from ..errors import AppError, SqlError
-from . import parse, show
+from ..sql import parse, show
 
 
 @dataclass(frozen=True, slots=True)
