@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from ..errors import AppError, InsertOutcomeUnknown, Overloaded, StorageUnavailable
 from ..metrics import Metrics
 from ..storage import Storage, new_batch_id, schema
-from .commit import Pending, build_inserts, month_of
+from .commit import Pending, build_inserts
 
 log = logging.getLogger(__name__)
 
@@ -195,9 +195,9 @@ class BatchWriter:
 
     async def _flush(self, taken: list[Pending]) -> int:
         batch_id = new_batch_id()
-        for batch in build_inserts(taken, batch_id):
+        for insert in build_inserts(taken, batch_id):
             started = time.perf_counter()
-            await self._insert(batch.encode(), f"{batch_id}-{month_of(batch.timestamps[0])}")
+            await self._insert(insert.encode(), f"{batch_id}-{insert.month}")
             self._metrics.insert_duration_seconds.observe(time.perf_counter() - started)
         self._metrics.insert_batch_points.observe(sum(len(item) for item in taken))
         return batch_id
