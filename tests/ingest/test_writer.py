@@ -12,7 +12,7 @@ from prometheus_client import CollectorRegistry
 from server.app import create_app
 from server.errors import Overloaded
 from server.ingest.commit import Pending, build_inserts
-from server.ingest.writer import BatchWriter, QueueLimits
+from server.ingest.writer import BatchWriter, QueueLimits, next_insert_at
 from server.metrics import Metrics
 from tests.helpers import count
 
@@ -157,3 +157,17 @@ async def test_a_flush_joins_the_encoded_rows_of_its_requests_month_by_month():
     assert orjson.loads(february.encode()) == [
         ["a"], ["ds"], [feb], [2], ["y"], [[None, "b2"]], [[]], [99]
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("took", "starts_at"),
+    [
+        (0.02, 100.25),  # a quick insert: the next starts an interval after it started
+        (0.25, 100.25),  # exactly the interval: not a saturated server yet
+        (0.30, 100.45),  # slower: half its time after it ended
+        (0.40, 100.60),
+        (2.00, 102.25),  # much slower: at most an interval after it ended
+    ],
+)
+def test_after_a_slow_insert_the_next_waits_half_its_time_at_most_the_interval(took, starts_at):
+    assert next_insert_at(100.0, 100.0 + took, 0.25) == pytest.approx(starts_at)
