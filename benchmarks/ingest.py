@@ -7,10 +7,10 @@ and in the same run inserts the same rows straight into chDB through the engine'
 - `--client wrk` (as users would meet it): rounds of `wrk -t2 -c32` (keep-alive connections,
   one prepared 1,000-point JSON body, a token), each followed at once by a raw round, so both
   meet the same machine; prints points/s, ack p50/p99, the CPU each side spent per point
-  (the server process, all threads; this process for the raw rounds), the raw rate and the
-  ratio per round, then checks that the server stored every acknowledged point and no more
-  than were sent (each flush has its own deduplication token, so the repeated body is stored
-  each time). Needs `apt-get install -y wrk`.
+  (the server process, all threads, and its event loop's thread alone; this process for the
+  raw rounds), the raw rate and the ratio per round, then checks that the server stored every
+  acknowledged point and no more than were sent (each flush has its own deduplication token,
+  so the repeated body is stored each time). Needs `apt-get install -y wrk`.
 - `--client aiohttp` (default): closed loop over distinct bodies, an open loop at half that
   rate, and single-point requests.
 
@@ -143,9 +143,11 @@ def arrow_blocks(points: list[dict[str, Any]], rows: int, now: int) -> list[Any]
     return blocks
 
 
-def cpu_seconds(pid: int | None = None) -> float:
-    """User + system CPU time of a process, all its threads (this one by default)."""
-    fields = Path(f"/proc/{pid or 'self'}/stat").read_text().rsplit(")", 1)[1].split()
+def cpu_seconds(pid: int | None = None, main_thread: bool = False) -> float:
+    """User + system CPU time of a process, all its threads (this one by default), or of its
+    main thread only (the server's event loop: HTTP, decoding, validation, encoding)."""
+    where = f"/proc/{pid or 'self'}" + (f"/task/{pid}" if main_thread and pid else "")
+    fields = Path(f"{where}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -213,10 +215,11 @@ async def wrk_mode(args: argparse.Namespace, tmp: str) -> None:
         acknowledged += warm.statuses.get("200", 0) * args.batch
         for round_ in range(1, args.rounds + 1):
             load = os.getloadavg()[0]
-            cpu = cpu_seconds(proc.pid)
+            cpu, loop_cpu = cpu_seconds(proc.pid), cpu_seconds(proc.pid, main_thread=True)
             r = await run_wrk(url, body_path, TOKEN, args.seconds, args.connections)
             ok = r.statuses.get("200", 0)
             cpu_us = (cpu_seconds(proc.pid) - cpu) / max(ok * args.batch, 1) * 1e6
+            loop_us = (cpu_seconds(proc.pid, True) - loop_cpu) / max(ok * args.batch, 1) * 1e6
             acknowledged += ok * args.batch
             rate = ok * args.batch / r.seconds
             raw, raw_cpu_us = raw_chdb_rate(blocks, os.path.join(tmp, "raw"))
@@ -226,7 +229,8 @@ async def wrk_mode(args: argparse.Namespace, tmp: str) -> None:
             print(
                 f"round {round_}: {rate:,.0f} points/s  ack p50 {r.p50_s * 1000:.0f} ms  "
                 f"p99 {r.p99_s * 1000:.0f} ms  max {r.max_s * 1000:.0f} ms  statuses "
-                f"{r.statuses}, server CPU {cpu_us:.1f} us/point | raw chDB {raw:,.0f} rows/s, "
+                f"{r.statuses}, server CPU {cpu_us:.1f} us/point (event loop {loop_us:.1f}) | "
+                f"raw chDB {raw:,.0f} rows/s, "
                 f"{raw_cpu_us:.1f} us/row | ratio {rate / raw:.2f} | load average {load:.1f}"
             )
         stored = await stored_points(base)
