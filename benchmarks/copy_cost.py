@@ -9,6 +9,10 @@ of the CPU this process spent on it (all threads; merges are stopped, so it is t
 Every insert has rows of its own: the table deduplicates a repeated block, which would then
 cost next to nothing. The stored row count is checked at the end.
 
+Measured (2 cores, load average 7): 30,000 rows took 74 / 62 ms (wall / CPU) with no copies,
+122 / 93 ms with the views in turn and 182 / 101 ms with them at once: on 2 cores
+`parallel_view_processing` costs more than it saves, at 1,000 and 200,000 rows too.
+
     python benchmarks/copy_cost.py [--rounds 20]
 """
 

@@ -200,8 +200,7 @@ def insert_settings(cluster: str, insert_quorum: int) -> dict[str, int]:
     failure there must not fail a write whose points are stored (a retry without its token
     would add them twice). A copy then lacks that insert's rows: its estimates are a little
     low, never an invoice, which reads only the points table (README, "Read-time resolutions").
-    (`parallel_view_processing` made inserts slower on 2 cores, in wall time and CPU: 182 vs
-    122 ms, 101 vs 93 ms of CPU, for 30,000 rows; benchmarks/copy_cost.py.)"""
+    (`parallel_view_processing` made inserts no faster on 2 cores: benchmarks/copy_cost.py.)"""
     settings = {"materialized_views_ignore_errors": 1}
     if not cluster:
         return settings
