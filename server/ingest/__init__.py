@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from ..billing.counters import Counters
 from ..errors import InvalidDataPoint
@@ -118,7 +118,7 @@ class Ingestor:
                 # An earlier attempt committed these months (points, counters, record) before
                 # it was interrupted: write only the rest.
                 points = _without_months(points, committed_months)
-        pending = self._sampled(account_id, dataset, points, now, sampled)
+        pending, tally = self._sampled(account_id, dataset, points, now, sampled)
         if self._counters is not None:
             pending.counters = self._counters.rows(
                 dataset,
@@ -135,7 +135,6 @@ class Ingestor:
         await self._writer.write(pending)
         self._metrics.ingest_points_accepted_total.labels(label).inc(accepted)
         self._metrics.ingest_points_stored_total.labels(label).inc(len(pending))
-        tally = Counter(pending.sample_intervals).items()
         self._metrics.sample_interval.add(label, tally)
         return response
 
@@ -167,33 +166,42 @@ class Ingestor:
 
     def _sampled(
         self, account_id: str, dataset: str, points: pts.Points, now: float, sampled: bool
-    ) -> Pending:
-        """The rows to store: all of them, or the sampler's picks with their intervals. An
-        import (not `sampled`) skips the sampler: it is not thinned and uses no index's share,
-        and its rows keep the intervals they had at their source."""
+    ) -> tuple[Pending, Iterable[tuple[int, int]]]:
+        """The rows to store: all of them, or the sampler's picks with their intervals; and how
+        many rows have each interval. An import (not `sampled`) skips the sampler: it is not
+        thinned and uses no index's share, and its rows keep the intervals they had at their
+        source."""
         intervals = (
             self._sampler.sample(account_id, dataset, points.indexes, now) if sampled else None
         )
         if intervals is None:
-            return Pending(
+            kept = points.intervals
+            if kept is not None:
+                tally: Iterable[tuple[int, int]] = Counter(kept).items()
+            else:
+                tally = [(1, len(points))] if len(points) else []
+            pending = Pending(
                 account_id,
                 dataset,
                 points.timestamps,
-                points.intervals or [1] * len(points),
+                kept or [1] * len(points),
                 points.indexes,
                 points.blobs,
                 points.doubles,
             )
+            return pending, tally
         keep = [i for i, interval in enumerate(intervals) if interval > 0]
-        return Pending(
+        stored = [intervals[i] for i in keep]
+        pending = Pending(
             account_id,
             dataset,
             [points.timestamps[i] for i in keep],
-            [intervals[i] for i in keep],
+            stored,
             [points.indexes[i] for i in keep],
             [points.blobs[i] for i in keep],
             [points.doubles[i] for i in keep],
         )
+        return pending, Counter(stored).items()
 
 
 def _record(

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from datetime import UTC, datetime
 
 import orjson
 
 from ..billing.counters import CounterRows
-from ..storage import InsertBatch
+from ..storage import InsertBatch, Rows, join
 from ..storage.schema import COUNTERS_DATASET, RECORDS_DATASET
 
 
@@ -56,15 +56,16 @@ class Record:
 
 @dataclass(slots=True)
 class Pending:
-    """One request's stored rows (after sampling), waiting for a flush."""
+    """One request's stored rows (after sampling), waiting for a flush: encoded by month
+    partition as soon as they are made (storage.Rows says why)."""
 
     account_id: str
     dataset: str
-    timestamps: list[int]
-    sample_intervals: list[int]
-    indexes: list[str]
-    blobs: list[list[str | None]]
-    doubles: list[list[float]]
+    timestamps: InitVar[list[int]]
+    sample_intervals: InitVar[list[int]]
+    indexes: InitVar[list[str]]
+    blobs: InitVar[list[list[str | None]]]
+    doubles: InitVar[list[list[float]]]
     counters: CounterRows | None = None
     record: Record | None = None
     #: Request body bytes: the write queue is bounded in these as well as in points.
@@ -72,9 +73,58 @@ class Pending:
     done: asyncio.Future[int] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
+    #: The rows of each month partition they fall in.
+    rows: dict[int, Rows] = field(init=False)
+    count: int = field(init=False)
+
+    def __post_init__(
+        self,
+        timestamps: list[int],
+        sample_intervals: list[int],
+        indexes: list[str],
+        blobs: list[list[str | None]],
+        doubles: list[list[float]],
+    ) -> None:
+        self.count = len(timestamps)
+        self.rows = {}
+        if not timestamps:
+            return
+        first, last = month_of(min(timestamps)), month_of(max(timestamps))
+        if first == last:  # the usual case
+            columns = (timestamps, sample_intervals, indexes, blobs, doubles)
+            self.rows[first] = Rows.encode(self.account_id, self.dataset, *columns)
+            return
+        by_month: dict[int, list[int]] = {}
+        for i, month in enumerate(months_of(timestamps)):
+            by_month.setdefault(month, []).append(i)
+        for month, picks in by_month.items():
+            self.rows[month] = Rows.encode(
+                self.account_id,
+                self.dataset,
+                [timestamps[i] for i in picks],
+                [sample_intervals[i] for i in picks],
+                [indexes[i] for i in picks],
+                [blobs[i] for i in picks],
+                [doubles[i] for i in picks],
+            )
 
     def __len__(self) -> int:
-        return len(self.timestamps)
+        return self.count
+
+
+@dataclass(frozen=True, slots=True)
+class MonthInsert:
+    """One INSERT of a flush: the rows of one month partition, written as one part."""
+
+    month: int
+    rows: list[Rows]
+    batch: int
+
+    def __len__(self) -> int:
+        return sum(rows.count for rows in self.rows)
+
+    def encode(self) -> bytes:
+        return join(self.rows, self.batch)
 
 
 def _empty(batch_id: int) -> InsertBatch:
@@ -86,47 +136,18 @@ def _add(
     account_id: str,
     dataset: str,
     ts: int,
-    interval: int,
     index: str,
     blobs: list[str | None],
     doubles: list[float],
 ) -> None:
+    """A bookkeeping row: it stands for no points (`_sample_interval` 0)."""
     batch.account_ids.append(account_id)
     batch.datasets.append(dataset)
     batch.timestamps.append(ts)
-    batch.sample_intervals.append(interval)
+    batch.sample_intervals.append(0)
     batch.indexes.append(index)
     batch.blobs.append(blobs)
     batch.doubles.append(doubles)
-
-
-def _add_points(parts: dict[int, InsertBatch], item: Pending, batch_id: int) -> None:
-    if not item.timestamps:
-        return
-    first, last = month_of(min(item.timestamps)), month_of(max(item.timestamps))
-    if first == last:  # the usual case: extend column by column
-        batch = parts.setdefault(first, _empty(batch_id))
-        n = len(item)
-        batch.account_ids.extend([item.account_id] * n)
-        batch.datasets.extend([item.dataset] * n)
-        batch.timestamps.extend(item.timestamps)
-        batch.sample_intervals.extend(item.sample_intervals)
-        batch.indexes.extend(item.indexes)
-        batch.blobs.extend(item.blobs)
-        batch.doubles.extend(item.doubles)
-        return
-    rows = zip(
-        months_of(item.timestamps),
-        item.timestamps,
-        item.sample_intervals,
-        item.indexes,
-        item.blobs,
-        item.doubles,
-        strict=True,
-    )
-    for month, ts, interval, index, blobs, doubles in rows:
-        batch = parts.setdefault(month, _empty(batch_id))
-        _add(batch, item.account_id, item.dataset, ts, interval, index, blobs, doubles)
 
 
 def _add_counters(parts: dict[int, InsertBatch], item: Pending, batch_id: int) -> None:
@@ -152,7 +173,6 @@ def _add_counters(parts: dict[int, InsertBatch], item: Pending, batch_id: int) -
             item.account_id,
             COUNTERS_DATASET,
             ingested,
-            0,
             customer,
             [meter, dimension],
             doubles,
@@ -168,15 +188,21 @@ def _add_record(parts: dict[int, InsertBatch], item: Pending, batch_id: int) -> 
         batch = parts.setdefault(month, _empty(batch_id))
         blobs: list[str | None] = [response, record.fingerprint]
         doubles = [float(record.parts)]
-        _add(batch, item.account_id, RECORDS_DATASET, anchor, 0, record.key, blobs, doubles)
+        _add(batch, item.account_id, RECORDS_DATASET, anchor, record.key, blobs, doubles)
 
 
-def build_inserts(taken: list[Pending], batch_id: int) -> list[InsertBatch]:
+def build_inserts(taken: list[Pending], batch_id: int) -> list[MonthInsert]:
     """The inserts that commit `taken`: one per month partition, each holding that month's
-    points, the counters of those points and the records of the requests that wrote them."""
-    parts: dict[int, InsertBatch] = {}
+    points, the counters of those points and the records of the requests that wrote them.
+    The points are already encoded; the bookkeeping rows (few: counters are aggregated, a
+    record is a row a month) are gathered and encoded here."""
+    points: dict[int, list[Rows]] = {}
+    bookkeeping: dict[int, InsertBatch] = {}
     for item in taken:
-        _add_points(parts, item, batch_id)
-        _add_counters(parts, item, batch_id)
-        _add_record(parts, item, batch_id)
-    return [parts[month] for month in sorted(parts)]
+        for month, rows in item.rows.items():
+            points.setdefault(month, []).append(rows)
+        _add_counters(bookkeeping, item, batch_id)
+        _add_record(bookkeeping, item, batch_id)
+    for month, batch in bookkeeping.items():
+        points.setdefault(month, []).append(batch.rows())
+    return [MonthInsert(month, points[month], batch_id) for month in sorted(points)]

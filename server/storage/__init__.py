@@ -30,8 +30,81 @@ def new_batch_id() -> int:
 
 
 @dataclass(frozen=True, slots=True)
+class Rows:
+    """Rows of the points table encoded as ClickHouse's JSONCompactColumns: one JSON array per
+    insert column (schema.INSERT_COLUMNS) but the last, `_batch`, which `join` adds.
+
+    The write path encodes a request's rows as soon as they are valid, while they are still in
+    the CPU's caches (0.45 us a point, against 0.8-1.0 us for the same encoding of a whole
+    flush); a flush then only joins bytes, and the write queue holds bytes rather than millions
+    of Python objects. Under wrk the event loop's CPU fell from 4.7-5.2 to 3.3-3.9 us a point
+    (benchmarks/ingest.py, alternating runs)."""
+
+    #: The columns encoded here: every insert column but `_batch`.
+    COLUMNS = 7
+
+    count: int
+    arrays: tuple[bytes, ...]
+
+    @classmethod
+    def encode(
+        cls,
+        account_ids: str | list[str],
+        datasets: str | list[str],
+        timestamps: list[int],
+        sample_intervals: list[int],
+        indexes: list[str],
+        blobs: list[list[str | None]],
+        doubles: list[list[float]],
+    ) -> Rows:
+        """A single account id or dataset (a request's) stands for every row's."""
+        n = len(timestamps)
+        return cls(
+            n,
+            (
+                _column(account_ids, n),
+                _column(datasets, n),
+                orjson.dumps(timestamps),
+                orjson.dumps(sample_intervals),
+                orjson.dumps(indexes),
+                orjson.dumps(blobs),
+                orjson.dumps(doubles),
+            ),
+        )
+
+
+def _column(values: str | list[str], n: int) -> bytes:
+    if isinstance(values, list):
+        return orjson.dumps(values)
+    return _repeated(orjson.dumps(values), n)
+
+
+def _repeated(value: bytes, n: int) -> bytes:
+    """The JSON array of `n` copies of the JSON `value`."""
+    return b"[" + b",".join([value] * n) + b"]"
+
+
+def join(pieces: Sequence[Rows], batch: int) -> bytes:
+    """One JSONCompactColumns insert of all `pieces`' rows, in order, each row's `_batch` being
+    `batch`: each column's arrays joined without their brackets, in one copy of the bytes."""
+    pieces = [rows for rows in pieces if rows.count]
+    out: list[bytes | memoryview] = [b"["]
+    for column in range(Rows.COLUMNS):
+        out.append(b"[")
+        for i, rows in enumerate(pieces):
+            if i:
+                out.append(b",")
+            out.append(memoryview(rows.arrays[column])[1:-1])
+        out.append(b"],")
+    out.append(_repeated(b"%d" % batch, sum(rows.count for rows in pieces)))
+    out.append(b"]")
+    return b"".join(out)
+
+
+@dataclass(frozen=True, slots=True)
 class InsertBatch:
-    """Rows to insert, column by column (see schema.INSERT_COLUMNS for the order)."""
+    """Rows to insert as Python lists, column by column (see schema.INSERT_COLUMNS for the
+    order): what tests, benchmarks and the write path's bookkeeping rows build."""
 
     account_ids: list[str]
     datasets: list[str]
@@ -45,21 +118,20 @@ class InsertBatch:
     def __len__(self) -> int:
         return len(self.timestamps)
 
-    def encode(self) -> bytes:
-        """The batch as ClickHouse's JSONCompactColumns: one array per column, one C call."""
-        n = len(self.timestamps)
-        return orjson.dumps(
-            [
-                self.account_ids,
-                self.datasets,
-                self.timestamps,
-                self.sample_intervals,
-                self.indexes,
-                self.blobs,
-                self.doubles,
-                [self.batch] * n,
-            ]
+    def rows(self) -> Rows:
+        return Rows.encode(
+            self.account_ids,
+            self.datasets,
+            self.timestamps,
+            self.sample_intervals,
+            self.indexes,
+            self.blobs,
+            self.doubles,
         )
+
+    def encode(self) -> bytes:
+        """The batch as one JSONCompactColumns insert."""
+        return join([self.rows()], self.batch)
 
 
 class Storage(Protocol):

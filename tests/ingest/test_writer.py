@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 
+import orjson
 import pytest
 from prometheus_client import CollectorRegistry
 
 from server.app import create_app
 from server.errors import Overloaded
-from server.ingest.commit import Pending
-from server.ingest.writer import BatchWriter, QueueLimits
+from server.ingest.commit import Pending, build_inserts
+from server.ingest.writer import BatchWriter, QueueLimits, next_insert_at
 from server.metrics import Metrics
 from tests.helpers import count
 
@@ -133,3 +134,40 @@ async def test_accounts_take_turns_in_flushes(storage):
     # Served in turn: the small account's 1-point write is in the second flush, not the last.
     assert finished.index("small") == 1
     assert await count(storage) == 601
+
+
+async def test_a_flush_joins_the_encoded_rows_of_its_requests_month_by_month():
+    jan, feb = 1_798_761_600, 1_801_440_000  # 2027-01-01 and 2027-02-01, UTC
+    first = Pending("a", "ds", [jan, feb, jan + 1], [1, 2, 3], ["x", "y", "z"],
+                    [["b1"], [None, "b2"], []], [[1.5], [], [2.0, 3.0]])  # fmt: skip
+    second = Pending("b", "ds2", [jan + 2], [4], ["w"], [["c"]], [[4.0]])
+    empty = Pending("c", "ds3", [], [], [], [], [])
+    january, february = build_inserts([first, empty, second], 99)
+    assert (january.month, len(january), february.month, len(february)) == (202701, 3, 202702, 1)
+    assert orjson.loads(january.encode()) == [
+        ["a", "a", "b"],
+        ["ds", "ds", "ds2"],
+        [jan, jan + 1, jan + 2],
+        [1, 3, 4],
+        ["x", "z", "w"],
+        [["b1"], [], ["c"]],
+        [[1.5], [2.0, 3.0], [4.0]],
+        [99, 99, 99],
+    ]
+    assert orjson.loads(february.encode()) == [
+        ["a"], ["ds"], [feb], [2], ["y"], [[None, "b2"]], [[]], [99]
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("took", "starts_at"),
+    [
+        (0.02, 100.25),  # a quick insert: the next starts an interval after it started
+        (0.25, 100.25),  # exactly the interval: not a saturated server yet
+        (0.30, 100.45),  # slower: half its time after it ended
+        (0.40, 100.60),
+        (2.00, 102.25),  # much slower: at most an interval after it ended
+    ],
+)
+def test_after_a_slow_insert_the_next_waits_half_its_time_at_most_the_interval(took, starts_at):
+    assert next_insert_at(100.0, 100.0 + took, 0.25) == pytest.approx(starts_at)
