@@ -19,7 +19,7 @@ from ..storage import Storage
 from ..storage.schema import FULL, Resolution
 from . import Translation, query_settings, resolution, translate
 from .dialect import Dialect
-from .limits import exceeded, whole_answer
+from .limits import exceeded
 from .metadata import wae_meta
 
 CONTENT_TYPES = {
@@ -98,8 +98,7 @@ async def run_query(
 
     async def execute(translation: Translation, max_rows_to_read: int) -> bytes:
         limited = {**engine_settings, "max_rows_to_read": max_rows_to_read}
-        sql = whole_answer(translation.sql)
-        return await storage.query(sql, translation.output_format, limited)
+        return await storage.query(translation.sql, translation.output_format, limited)
 
     try:
         # The engine enforces max_execution_time; this deadline only guards against a stuck
