@@ -155,6 +155,8 @@ def test_the_whole_answer_wrapper_keeps_the_primary_key_in_use(chdb: Chdb) -> No
     sql = translate(query, account_id=ACCOUNT, database=DATABASE).sql
     plan = _raw(chdb, f"EXPLAIN indexes = 1 {sql}", "TabSeparatedRaw").decode()
     assert "PrimaryKey" in plan and "account_id in ['acct_b', 'acct_b']" in plan
+    # The scoped subquery (only the columns the query names) keeps the filters in PREWHERE.
+    assert "Prewhere filter column: " in plan and "account_id = 'acct_b'" in plan
     assert (
         _raw(chdb, f"EXPLAIN indexes = 1 {whole_answer(sql)}", "TabSeparatedRaw").decode() == plan
     )
