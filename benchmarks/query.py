@@ -1,21 +1,32 @@
-"""Query benchmark: the usage-billing recipe through the HTTP API, against chDB in-process.
+"""Query benchmark: the usage-billing recipe through the HTTP API, against the same question
+asked of chDB directly on a plain table.
 
-Generates `--points` points (default 10 million; Pareto shape 1.16 across 10,000 customers, 20
-endpoints, 30 days ending now) straight into embedded chDB in a temp dir, with ClickHouse
-generating the rows (`INSERT ... SELECT ... FROM numbers(N)`, deterministic hashes), then copies
-the directory so that each has exactly one owning process. For the four queries of Cloudflare's
-usage-based billing recipe it times, interleaved round by round:
+For each `--points` size (default 1 million, then 10 million; Pareto shape 1.16 across 10,000
+customers, 20 endpoints, 30 days ending now) it generates the same rows twice in embedded chDB
+in a temp dir, with ClickHouse generating them (`INSERT ... SELECT ... FROM numbers(N)`,
+deterministic hashes): into the product's points table, and into `direct`, a table with the
+same columns, the same partitioning and sort key and every MergeTree setting at its default
+(no TTL, no skip index, no EPHEMERAL columns). Neither is OPTIMIZEd: both are left as their
+inserts and background merges leave them (the wait ends when no merge is running). The
+directory is then copied so that each has one owning process. For the four queries of
+Cloudflare's usage-based billing recipe it times, interleaved round by round:
 
 - HTTP: the WAE SQL POSTed to a real `python -m server serve` on loopback (on the copy), over
-  one keep-alive connection: translation, limits, chDB, response;
-- direct: the translated ClickHouse SQL, with the same SETTINGS the server sends, on a chDB
-  session in this process (on the original).
+  one keep-alive connection, with a token, at full resolution (`Usagehouse-Resolution: full`,
+  so the same rows are read): auth, translation, limits, chDB, response;
+- direct: the recipe's own SQL with `FROM usagehouse.direct` and the account and dataset in
+  its WHERE (the plain table has those columns too, so this is the same question), on a chDB
+  session in this process (on the original), default settings, JSON output; also without that
+  filter, to show what scoping costs.
 
-Each figure is the median of `--runs` rounds after a warm-up; both answers must hold the same
-rows. Then translation time: warm cache, cold (the translation cache cleared before each call) and
-cold including the per-dataset subquery cache.
+Each wall figure is the median of `--runs` rounds after a warm-up, and beside it the CPU each
+side spent per query (the server process's threads, from /proc's schedstat; this process's for
+direct): on a shared machine the wall ratio moves with the load (the server runs user queries
+niced, direct runs at the default priority), the CPU ratio much less. Both answers must hold the
+same rows. Then the fixed cost of a query (`SELECT 1` both ways), translation time (warm cache,
+cold, and cold including the per-dataset subquery cache) and a Grafana panel.
 
-    python benchmarks/query.py [--points 10000000] [--runs 9]
+    python benchmarks/query.py [--points 1000000 10000000] [--runs 15]
 """
 
 from __future__ import annotations
@@ -33,7 +44,15 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
+
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's `server`, not an installed one
+
+from server.storage import schema  # noqa: E402
 
 ACCOUNT = "bench"
 DATASET = "usage_indexed_by_customer_id"
@@ -45,6 +64,8 @@ PARETO_SHAPE = 1.16
 #: Customer rank 100 of 10,000 (0 is the largest): about 0.1 % of all points.
 MID_CUSTOMER = "customer-100"
 SQL_PATH = f"/client/v4/accounts/{ACCOUNT}/analytics_engine/sql"
+TOKEN = "bench-token"
+DIRECT = "direct"
 
 
 def uniform(salt: int) -> str:
@@ -52,9 +73,9 @@ def uniform(salt: int) -> str:
     return f"(bitShiftRight(intHash64(number * 8 + {salt}), 11) / 9007199254740992.0)"
 
 
-def generate_sql(points: int, now: int, days: int = DAYS) -> str:
+def generate_sql(points: int, now: int, days: int = DAYS, table: str = "points") -> str:
     """INSERT ... SELECT that writes `points` recipe points over the `days` ending at `now`
-    (epoch seconds).
+    (epoch seconds), into `table`.
 
     Customer rank r = floor(N * x), x with density proportional to x^(-1/shape) on [0.5/N, 1]
     (inverse CDF below): the continuous form of Pareto volumes by rank, so the top 20 % of
@@ -65,7 +86,7 @@ def generate_sql(points: int, now: int, days: int = DAYS) -> str:
     rank = f"toUInt32(floor({CUSTOMERS} * pow({low} + {uniform(1)} * {1 - low}, {1 / beta})))"
     endpoint = f"toUInt32(floor({ENDPOINTS} * pow({uniform(2)}, 2)))"
     span = days * 86_400
-    return f"""INSERT INTO {DATABASE}.points
+    return f"""INSERT INTO {DATABASE}.{table}
     (account_id, dataset, timestamp, _sample_interval, index1, blob1, double1)
 SELECT
     '{ACCOUNT}',
@@ -108,27 +129,56 @@ def recipe_queries(start: str, end: str) -> dict[str, str]:
     }
 
 
+#: What `interleaved_ms` times: a call that answers, and the CPU clock (seconds) it runs on.
+Contender = tuple[Callable[[], bytes], Callable[[], float]]
+
+
 def interleaved_ms(
-    runs: int, **contenders: Callable[[], bytes]
-) -> tuple[dict[str, float], dict[str, bytes]]:
-    """Median wall time (ms) of each contender over `runs` rounds after one warm-up round, and
-    each one's warm-up answer. Rounds interleave the contenders (ABBA order), so load from
-    other processes on the machine falls on both alike."""
-    answers = {name: run() for name, run in contenders.items()}
-    times: dict[str, list[float]] = {name: [] for name in contenders}
+    runs: int, **contenders: Contender
+) -> tuple[dict[str, tuple[float, float]], dict[str, bytes]]:
+    """Median wall time and mean CPU time (ms) of each contender over `runs` rounds after one
+    warm-up round, and each one's warm-up answer. Rounds interleave the contenders (ABBA
+    order), so load from other processes on the machine falls on both alike; CPU time is what
+    load does not stretch (but for cache effects)."""
+    answers = {name: run() for name, (run, _) in contenders.items()}
+    walls: dict[str, list[float]] = {name: [] for name in contenders}
+    cpus: dict[str, float] = dict.fromkeys(contenders, 0.0)
     order = list(contenders.items())
     for round_ in range(runs):
-        for name, run in order if round_ % 2 == 0 else order[::-1]:
+        for name, (run, clock) in order if round_ % 2 == 0 else order[::-1]:
+            cpu = clock()
             started = time.perf_counter()
             run()
-            times[name].append(time.perf_counter() - started)
-    return {name: statistics.median(t) * 1000 for name, t in times.items()}, answers
+            walls[name].append(time.perf_counter() - started)
+            cpus[name] += clock() - cpu
+    return {
+        name: (statistics.median(walls[name]) * 1000, cpus[name] / runs * 1000)
+        for name in contenders
+    }, answers
 
 
-def same_rows(body: bytes) -> list[bytes]:
-    """A JSON answer's lines in a fixed order: GROUP BY without ORDER BY may order rows
-    differently from run to run."""
-    return sorted(line.rstrip(b",") for line in body.splitlines())
+def server_cpu(pid: int) -> Callable[[], float]:
+    """The CPU clock (seconds) of a process, all its threads (schedstat counts nanoseconds;
+    /proc's stat only clock ticks)."""
+
+    def clock() -> float:
+        total = 0
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                    total += int(f.read().split()[0])
+            except (FileNotFoundError, ProcessLookupError):
+                continue  # a thread that ended between the listing and the read
+        return total / 1e9
+
+    return clock
+
+
+def same_rows(body: bytes) -> list[tuple[str, ...]]:
+    """A JSON answer's rows as strings, in a fixed order: GROUP BY without ORDER BY may order
+    rows differently from run to run, and 64-bit integers may or may not be quoted."""
+    data = orjson.loads(body)["data"]
+    return sorted(tuple(str(value) for value in row.values()) for row in data)
 
 
 def rows(body: bytes) -> int:
@@ -169,19 +219,15 @@ def describe(session: Any, start: str, end: str) -> str:
     )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def start_server(data_dir: str) -> tuple[int, subprocess.Popen[bytes]]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("USAGEHOUSE_")}
+    env["USAGEHOUSE_TOKENS"] = f"{TOKEN}:{ACCOUNT}:r"
     proc = subprocess.Popen(
         [sys.executable, "-m", "server", "serve", "--port", str(port), "--storage", data_dir],
         env=env,
         stdout=subprocess.DEVNULL,
+        cwd=ROOT,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -196,6 +242,61 @@ def start_server(data_dir: str) -> tuple[int, subprocess.Popen[bytes]]:
             conn.close()
     proc.kill()
     raise RuntimeError("server did not start")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def direct_ddl() -> str:
+    """The plain table: the points table's columns, partitioning and sort key, and nothing else
+    of ours (MergeTree's default settings, so Wide parts from 10 MiB)."""
+    columns = [
+        ("account_id", "LowCardinality(String)"),
+        ("dataset", "LowCardinality(String)"),
+        *((c, schema.WAE_COLUMN_TYPES[c]) for c in schema.WAE_COLUMNS if c != "dataset"),
+        ("_batch", "UInt64"),
+    ]
+    body = ",\n    ".join(f"{name} {kind}" for name, kind in columns)
+    return (
+        f"CREATE TABLE {DATABASE}.{DIRECT} (\n    {body}\n) ENGINE = MergeTree "
+        "PARTITION BY toYYYYMM(timestamp) ORDER BY (account_id, dataset, index1, timestamp)"
+    )
+
+
+def direct_sql(text: str, tenant: bool = True) -> str:
+    """The recipe question as one asks chDB directly: the same SQL on the plain table, for the
+    account's dataset (`tenant`: the table has their columns, so the same question names them)."""
+    sql = text.replace(f"FROM {DATASET}", f"FROM {DATABASE}.{DIRECT}")
+    if not tenant:
+        return sql
+    scope = f"account_id = '{ACCOUNT}' AND dataset = '{DATASET}'"
+    if " WHERE " in sql:
+        return sql.replace(" WHERE ", f" WHERE {scope} AND ", 1)
+    return sql.replace(" GROUP BY ", f" WHERE {scope} GROUP BY ", 1)
+
+
+def settle(session: Any, timeout_s: float = 600) -> None:
+    """Wait until no merge has run for a second: the tables as background work leaves them."""
+    deadline = time.monotonic() + timeout_s
+    quiet = 0
+    while quiet < 5 and time.monotonic() < deadline:
+        merges = session.query("SELECT count() FROM system.merges", "TSV").bytes().strip()
+        quiet = quiet + 1 if merges == b"0" else 0
+        time.sleep(0.2)
+
+
+def parts(session: Any, table: str) -> str:
+    """How a table is stored: its active parts by format."""
+    answer = session.query(
+        f"SELECT part_type, count(), sum(rows) FROM system.parts WHERE database = '{DATABASE}' "
+        f"AND table = '{table}' AND active GROUP BY part_type ORDER BY part_type",
+        "TSV",
+    )
+    kinds = [line.split("\t") for line in answer.bytes().decode().splitlines()]
+    return ", ".join(f"{n} {kind} ({int(rows):,} rows)" for kind, n, rows in kinds)
 
 
 def translation_times(queries: dict[str, str]) -> tuple[float, float, float]:
@@ -258,7 +359,7 @@ def grafana_panel_ms(
         started = time.perf_counter()
         conn.request(
             "POST", "/grafana/json/query", body=body,
-            headers={"Content-Type": "application/json", "X-Usagehouse-Account": ACCOUNT},
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"},
         )  # fmt: skip
         response = conn.getresponse()
         answer = response.read()
@@ -269,18 +370,103 @@ def grafana_panel_ms(
     return statistics.median(times), times[int(0.9 * (len(times) - 1))]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--points", type=int, default=10_000_000)
-    parser.add_argument("--runs", type=int, default=9, help="timed runs per query (median)")
-    args = parser.parse_args()
+def http_query(conn: http.client.HTTPConnection, text: str) -> bytes:
+    """The answer at full resolution: the question the direct table answers (at 10M points the
+    adaptive choice would read a 10 % copy, sql/resolution.py)."""
+    headers = {"Authorization": f"Bearer {TOKEN}", "Usagehouse-Resolution": "full"}
+    conn.request("POST", SQL_PATH, body=text.encode(), headers=headers)
+    response = conn.getresponse()
+    body = response.read()
+    assert response.status == 200, body[:300]
+    return body
 
+
+#: Per query: wall ms and CPU ms for HTTP, direct and unscoped (medians, means), and rows.
+Result = dict[str, tuple[tuple[float, float], tuple[float, float], tuple[float, float], int]]
+
+
+def one_size(
+    points: int, runs: int, queries: dict[str, str], now: int, window: tuple[str, str]
+) -> tuple[Result, dict[str, tuple[float, float]], tuple[float, float]]:
+    """Wall and CPU ms (HTTP, direct, unscoped) and rows per recipe query at `points` points;
+    the fixed cost of `SELECT 1` both ways; a Grafana panel's p50/p90."""
     from chdb import session as chdb_session
 
-    from server.sql import query_settings, translate
-    from server.sql.run import with_rows_before_limit
-    from server.storage import schema
-    from server.storage.clickhouse import render_settings
+    results: Result = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        direct_dir, server_dir = os.path.join(tmp, "direct"), os.path.join(tmp, "server")
+        session = chdb_session.Session(direct_dir)
+        try:
+            started = time.perf_counter()
+            for ddl in schema.all_ddl(DATABASE, 92):
+                session.query(ddl)
+            session.query(direct_ddl())
+            session.query(generate_sql(points, now))
+            session.query(generate_sql(points, now, table=DIRECT))
+            settle(session)
+            print(f"\n{points:,} points, generated twice in {time.perf_counter() - started:.1f} s")
+            print(describe(session, *window))
+            print(f"points table: {parts(session, schema.TABLE)}; direct: {parts(session, DIRECT)}")
+        finally:
+            session.close()
+        # Each directory has one owner: this process reopens its own, the server gets a copy.
+        shutil.copytree(direct_dir, server_dir, symlinks=True)  # relative links
+        session = chdb_session.Session(direct_dir)
+        port, proc = start_server(server_dir)
+        served = server_cpu(proc.pid)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        try:
+            for name, text in queries.items():
+
+                def run_direct(sql: str = direct_sql(text)) -> bytes:
+                    body: bytes = session.query(sql, "JSON").bytes()
+                    return body
+
+                def run_unscoped(sql: str = direct_sql(text, tenant=False)) -> bytes:
+                    body: bytes = session.query(sql, "JSON").bytes()
+                    return body
+
+                def run_http(text: str = text) -> bytes:
+                    return http_query(conn, text)
+
+                medians, answers = interleaved_ms(
+                    runs,
+                    http=(run_http, served),
+                    direct=(run_direct, time.process_time),
+                    unscoped=(run_unscoped, time.process_time),
+                )
+                for other in ("direct", "unscoped"):
+                    if same_rows(answers["http"]) != same_rows(answers[other]):
+                        raise AssertionError(f"query {name}: HTTP and {other} answers differ")
+                results[name] = (
+                    medians["http"],
+                    medians["direct"],
+                    medians["unscoped"],
+                    rows(answers["direct"]),
+                )
+            fixed, _ = interleaved_ms(
+                runs,
+                http=(lambda: http_query(conn, "SELECT 1 AS one"), served),
+                direct=(
+                    lambda: session.query("SELECT 1 AS one", "JSON").bytes(),
+                    time.process_time,
+                ),
+            )
+            start, end = (datetime.fromisoformat(t).replace(tzinfo=UTC) for t in window)
+            panel = grafana_panel_ms(conn, (start, end), runs)
+        finally:
+            conn.close()
+            proc.terminate()
+            proc.wait()
+            session.close()
+    return results, fixed, panel
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--points", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--runs", type=int, default=15, help="timed runs per query (median)")
+    args = parser.parse_args()
 
     print(
         f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, chDB {_chdb()}, "
@@ -293,76 +479,40 @@ def main() -> None:
     window = (first_day, first_day + timedelta(days=31))
     start, end = (t.strftime("%Y-%m-%d %H:%M:%S") for t in window)
     queries = recipe_queries(start, end)
-    settings: dict[str, Any] = query_settings(
-        timeout_s=10.0,
-        max_rows_to_read=2_000_000_000,
-        max_result_rows=1_000_000,
-        max_result_bytes=256 * 1024 * 1024,
-        max_memory_bytes=4 * 1024**3,
-    )
-    settings["output_format_json_quote_64bit_integers"] = 1
-    settings["output_format_write_statistics"] = 0
-    suffix = render_settings(settings)
-    translated = {
-        name: translate(text, account_id=ACCOUNT, database=DATABASE).sql
-        for name, text in queries.items()
-    }
-    results: dict[str, tuple[float, float, int]] = {}
-
-    with tempfile.TemporaryDirectory() as tmp:
-        direct_dir, server_dir = os.path.join(tmp, "direct"), os.path.join(tmp, "server")
-        session = chdb_session.Session(direct_dir)
-        try:
-            started = time.perf_counter()
-            for ddl in schema.all_ddl(DATABASE, 92):
-                session.query(ddl)
-            session.query(generate_sql(args.points, now))
-            session.query(f"OPTIMIZE TABLE {DATABASE}.points FINAL")
-            print(f"generated {args.points:,} points in {time.perf_counter() - started:.1f} s")
-            print(describe(session, start, end))
-        finally:
-            session.close()
-        # Each directory has one owner: this process reopens its own, the server gets a copy.
-        shutil.copytree(direct_dir, server_dir, symlinks=True)  # relative links
-        session = chdb_session.Session(direct_dir)
-        port, proc = start_server(server_dir)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        try:
-            for name, text in queries.items():
-
-                def run_direct(sql: str = translated[name]) -> bytes:
-                    body: bytes = session.query(sql + suffix, "JSON").bytes()
-                    return with_rows_before_limit(body)
-
-                def run_http(text: str = text) -> bytes:
-                    conn.request("POST", SQL_PATH, body=text.encode())
-                    response = conn.getresponse()
-                    body = response.read()
-                    assert response.status == 200, body[:300]
-                    return body
-
-                medians, answers = interleaved_ms(args.runs, http=run_http, direct=run_direct)
-                if same_rows(answers["http"]) != same_rows(answers["direct"]):
-                    raise AssertionError(f"query {name}: HTTP and direct answers differ")
-                results[name] = (medians["http"], medians["direct"], rows(answers["direct"]))
-            panel = grafana_panel_ms(conn, window, args.runs)
-        finally:
-            conn.close()
-            proc.terminate()
-            proc.wait()
-            session.close()
-
-    print(f"\nrecipe queries, median of {args.runs} runs after a warm-up (same rows both ways):")
-    print(f"{'query':<26} {'rows':>8} {'HTTP ms':>9} {'direct ms':>10} {'ratio':>6}")
-    for name, (over_http, direct, count) in results.items():
+    for points in args.points:
+        results, fixed, panel = one_size(points, args.runs, queries, now, (start, end))
         print(
-            f"{name:<26} {count:>8,} {over_http:>9.1f} {direct:>10.1f} {over_http / direct:>5.2f}x"
+            f"recipe queries, median of {args.runs} runs after a warm-up (same rows both ways), "
+            f"load average {os.getloadavg()[0]:.1f}:"
         )
-    print(
-        "\nGrafana JSON datasource, one customer's 30-day panel (builder: events by endpoint, "
-        f"top 10 + other, 1-hour buckets): /query p50 {panel[0]:.1f} ms, p90 {panel[1]:.1f} ms "
-        f"over {args.runs} runs"
-    )
+        print(
+            f"{'query':<26} {'rows':>8} {'HTTP ms':>8} {'direct':>7} {'ratio':>6}   "
+            f"{'CPU ms: HTTP':>12} {'direct':>7} {'ratio':>6}   (unscoped direct: ms, ratio)"
+        )
+        ratios, cpu_ratios = [], []
+        for name, (over_http, direct, unscoped, count) in results.items():
+            ratios.append(over_http[0] / direct[0])
+            cpu_ratios.append(over_http[1] / direct[1])
+            print(
+                f"{name:<26} {count:>8,} {over_http[0]:>8.1f} {direct[0]:>7.1f} "
+                f"{ratios[-1]:>5.2f}x   {over_http[1]:>12.1f} {direct[1]:>7.1f} "
+                f"{cpu_ratios[-1]:>5.2f}x   ({unscoped[0]:.1f}, {over_http[0] / unscoped[0]:.2f}x)"
+            )
+        print(
+            f"wall: median {statistics.median(ratios):.2f}x, worst {max(ratios):.2f}x "
+            "(targets: median <= 1.2x, worst <= 1.4x); "
+            f"CPU: median {statistics.median(cpu_ratios):.2f}x, worst {max(cpu_ratios):.2f}x"
+        )
+        http_fixed, direct_fixed = fixed["http"], fixed["direct"]
+        print(
+            f"SELECT 1: HTTP {http_fixed[0]:.2f} ms ({http_fixed[1]:.2f} ms CPU), "
+            f"direct {direct_fixed[0]:.2f} ms ({direct_fixed[1]:.2f} ms CPU)"
+        )
+        print(
+            "Grafana JSON datasource, one customer's 30-day panel (builder: events by endpoint, "
+            f"top 10 + other, 1-hour buckets): /query p50 {panel[0]:.1f} ms, p90 {panel[1]:.1f} "
+            f"ms over {args.runs} runs"
+        )
     warm, cold, coldest = translation_times(queries)
     print(
         f"\ntranslate(), median over the 4 queries: warm cache {warm:.2f} us, cold {cold:.0f} us, "

@@ -23,7 +23,7 @@ from ..storage.schema import TABLE
 from . import guard, parse, rewrite, scope, show
 from .dialect import Dialect
 from .dialect import check as dialect_check
-from .limits import query_settings
+from .limits import needs_whole_answer, query_settings, whole_answer
 from .translation import Translation, output_format
 
 __all__ = ["Dialect", "Translation", "check_dialect", "query_settings", "translate"]
@@ -120,9 +120,10 @@ def _translate(
     for transform in rewrite.TRANSFORMS:
         tree = transform(tree)
     tree = scope.scope_datasets(tree, account_id=account_id, database=database, source=source)
+    wrap = needs_whole_answer(tree)
     # The tree is this call's own, so the generator may mutate it instead of copying it first.
     sql = parse.DIALECT.generate(tree, copy=False, comments=False)
-    return Translation(sql, fmt, nonportable)
+    return Translation(whole_answer(sql) if wrap else sql, fmt, nonportable)
 
 
 # sqlglot's messages name its own classes and tokens; say what the user wrote instead.

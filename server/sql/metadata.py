@@ -46,4 +46,5 @@ def wae_meta(body: bytes) -> bytes:
         return body
     head = body[:end]
     renamed = _TYPE.sub(lambda m: b'"type": "' + wae_type(m[1]) + b'"', head)
-    return body if renamed == head else renamed + body[end:]
+    # One copy of the body (slicing then `+` would make two).
+    return body if renamed == head else b"".join((renamed, memoryview(body)[end:]))

@@ -19,7 +19,7 @@ from ..storage import Storage
 from ..storage.schema import FULL, Resolution
 from . import Translation, query_settings, resolution, translate
 from .dialect import Dialect
-from .limits import exceeded, whole_answer
+from .limits import exceeded
 from .metadata import wae_meta
 
 CONTENT_TYPES = {
@@ -48,14 +48,10 @@ def with_rows_before_limit(body: bytes) -> bytes:
     if match is None:
         return body
     rows = match.group(1)
-    return (
-        body[: match.start()]
-        + b'\n\t"rows": '
-        + rows
-        + b',\n\n\t"rows_before_limit_at_least": '
-        + rows
-        + b"\n}\n"
-    )
+    # One copy of a body that may be hundreds of megabytes (`+` makes one per operand: 27.6 vs
+    # 0.9 ms on a 9 MB answer).
+    tail = b'\n\t"rows": ' + rows + b',\n\n\t"rows_before_limit_at_least": ' + rows + b"\n}\n"
+    return b"".join((memoryview(body)[: match.start()], tail))
 
 
 async def run_query(
@@ -98,8 +94,7 @@ async def run_query(
 
     async def execute(translation: Translation, max_rows_to_read: int) -> bytes:
         limited = {**engine_settings, "max_rows_to_read": max_rows_to_read}
-        sql = whole_answer(translation.sql)
-        return await storage.query(sql, translation.output_format, limited)
+        return await storage.query(translation.sql, translation.output_format, limited)
 
     try:
         # The engine enforces max_execution_time; this deadline only guards against a stuck

@@ -18,7 +18,8 @@ DEFAULT_FORMAT: Final = "JSON"
 
 @dataclass(frozen=True, slots=True)
 class Translation:
-    """ClickHouse SQL (no FORMAT clause, no trailing ';'), the output format to run it with, and
+    """ClickHouse SQL as it runs (no FORMAT clause, no trailing ';'; inside `limits.whole_answer`
+    where ClickHouse would not check the result limits), the output format to run it with, and
     what in the query WAE would reject (`dialect.FEATURES` labels; empty in the `wae` dialect)."""
 
     sql: str

@@ -19,6 +19,9 @@ from .bodies import read_body
 from .keys import AUTH, METRICS, QUERY_GATE, SETTINGS, STORAGE
 
 MAX_SQL_BYTES = 1_048_576
+#: Answers larger than this are sent a piece at a time: handed over whole, asyncio's transport
+#: copies what the socket does not take at once (most of it) twice more.
+SEND_PIECE_BYTES = 1 << 20
 DIALECT_PARAM = "dialect"
 DIALECT_HEADER = "Usagehouse-Dialect"
 WARNING_HEADER = "Usagehouse-Warning"
@@ -98,7 +101,7 @@ async def run_account_query(
     return result
 
 
-async def sql(request: web.Request) -> web.Response:
+async def sql(request: web.Request) -> web.StreamResponse:
     account_id = request.match_info["account_id"]
     request.config_dict[AUTH].authorize(request.headers.get("Authorization"), account_id, "r")
     dialect = request_dialect(request)
@@ -118,4 +121,21 @@ async def sql(request: web.Request) -> web.Response:
         resolution.HEADER: result.resolution.label,
         **warning_headers(result.nonportable),
     }
-    return web.Response(body=result.body, headers=headers)
+    if len(result.body) <= SEND_PIECE_BYTES:
+        return web.Response(body=result.body, headers=headers)
+    return await _send_in_pieces(request, result.body, headers)
+
+
+async def _send_in_pieces(
+    request: web.Request, body: bytes, headers: dict[str, str]
+) -> web.StreamResponse:
+    """A large answer, written a piece at a time as the client takes it (no copy of the whole:
+    a 9 MB answer cost ~30 ms more handed over at once, benchmarks/query.py query 2)."""
+    response = web.StreamResponse(headers=headers)
+    response.content_length = len(body)
+    await response.prepare(request)
+    view = memoryview(body)
+    for start in range(0, len(body), SEND_PIECE_BYTES):
+        await response.write(view[start : start + SEND_PIECE_BYTES])
+    await response.write_eof()
+    return response

@@ -92,7 +92,7 @@ def test_show_timezones_lists_utc(chdb: Chdb) -> None:
 
 def test_translation_is_a_frozen_value() -> None:
     translation = translate("SELECT 1", account_id=ACCOUNT, database=DATABASE)
-    assert translation == Translation("SELECT 1", "JSON")
+    assert translation == Translation("SELECT * FROM (SELECT 1)", "JSON")  # no FROM: wrapped
     with pytest.raises(AttributeError):
         translation.sql = "DROP TABLE x"  # type: ignore[misc]
 
@@ -155,6 +155,44 @@ def test_the_whole_answer_wrapper_keeps_the_primary_key_in_use(chdb: Chdb) -> No
     sql = translate(query, account_id=ACCOUNT, database=DATABASE).sql
     plan = _raw(chdb, f"EXPLAIN indexes = 1 {sql}", "TabSeparatedRaw").decode()
     assert "PrimaryKey" in plan and "account_id in ['acct_b', 'acct_b']" in plan
+    # The scoped subquery (only the columns the query names) keeps the filters in PREWHERE.
+    assert "Prewhere filter column: " in plan and "account_id = 'acct_b'" in plan
     assert (
         _raw(chdb, f"EXPLAIN indexes = 1 {whole_answer(sql)}", "TabSeparatedRaw").decode() == plan
     )
+
+
+@pytest.mark.parametrize(
+    ("query", "columns"),
+    [
+        ("SELECT blob1 FROM weather WHERE double2 > 1", "blob1, double2"),
+        ("SELECT count(*) FROM weather", "timestamp"),
+        ("SELECT count() AS n FROM weather", "timestamp"),
+        ("SELECT * FROM weather", ", ".join(goldens.WAE_COLUMNS)),
+        ("SELECT w.* FROM weather AS w", ", ".join(goldens.WAE_COLUMNS)),
+        ("SELECT * EXCEPT (blob1) FROM weather", ", ".join(goldens.WAE_COLUMNS)),
+        ("SELECT a.blob1 FROM weather AS a JOIN weather AS b USING (index1)", "index1, blob1"),
+        ("SELECT blob1 AS double3 FROM weather", "blob1, double3"),
+    ],
+)
+def test_the_scoped_subquery_holds_only_the_columns_the_query_names(query, columns) -> None:
+    sql = translate(query, account_id=ACCOUNT, database=DATABASE).sql
+    assert f"(SELECT {columns} FROM {DATABASE}.points AS _points WHERE" in sql
+
+
+@pytest.mark.parametrize(
+    ("query", "wrapped"),
+    [
+        ("SELECT blob1 FROM weather", False),
+        ("WITH t AS (SELECT blob1 FROM weather) SELECT blob1 FROM t", False),
+        ("SELECT x FROM (SELECT 1 AS x)", False),
+        ("SELECT 1", True),
+        ("(SELECT blob1 FROM weather)", True),
+        ("SELECT (SELECT count() FROM weather) AS n", True),
+        ("SELECT blob1 FROM weather UNION ALL SELECT 'x'", True),
+        ("SELECT blob1 FROM weather UNION ALL SELECT blob1 FROM weather", True),
+    ],
+)
+def test_only_a_query_whose_top_level_reads_no_table_is_wrapped(query, wrapped) -> None:
+    sql = translate(query, account_id=ACCOUNT, database=DATABASE).sql
+    assert sql.startswith("SELECT * FROM (") is wrapped

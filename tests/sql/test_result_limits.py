@@ -78,6 +78,9 @@ TOO_MANY_ROWS = [
     "SELECT 1 AS one FROM small AS a CROSS JOIN small AS b CROSS JOIN small AS c",
     "WITH c AS (SELECT blob1 FROM mid) SELECT blob1 FROM c UNION ALL SELECT blob1 FROM c",
     "WITH c AS (SELECT blob1 FROM big) SELECT * FROM c",
+    # A top level reading a table that holds only constants: not wrapped, checked all the same.
+    f"WITH c AS ({union_of('SELECT 1 AS x', MAX_ROWS + 1)}) SELECT x FROM c",
+    f"SELECT x FROM ({union_of('SELECT 1 AS x', MAX_ROWS + 1)})",
     "SELECT blob1 FROM big WHERE blob1 IN (SELECT blob1 FROM small) OR 1 = 1",
     "SELECT DISTINCT blob1 FROM big",
     "SELECT index1, blob1 FROM big ORDER BY blob1 LIMIT 20 BY index1 UNION ALL SELECT 'a', 'b'",

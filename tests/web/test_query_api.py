@@ -267,3 +267,31 @@ async def test_a_query_over_its_memory_limit_is_a_clear_422(aiohttp_client, make
     body = await resp.text()
     assert body.startswith("query exceeded a resource limit: Query memory limit exceeded")
     assert "/" not in body.split("maximum")[1]  # no server file paths
+
+
+@pytest.mark.parametrize("fmt", ["JSON", "JSONEachRow"])
+async def test_an_answer_larger_than_a_send_piece_arrives_whole(client, fmt):
+    from server.web.query import SEND_PIECE_BYTES
+
+    blob = "x" * 15_000
+    points = [{"indexes": [f"c{i}"], "blobs": [blob]} for i in range(100)]
+    body = io.BytesIO(orjson.dumps(points))
+    resp = await client.post(WRITE_URL, data=body, headers={"Content-Type": "application/json"})
+    assert resp.status == 200
+    resp = await sql(
+        client,
+        f"SELECT index1, blob1 FROM usage_indexed_by_customer_id ORDER BY index1 FORMAT {fmt}",
+    )
+    assert resp.status == 200
+    body = await resp.read()
+    assert len(body) > SEND_PIECE_BYTES
+    assert int(resp.headers["Content-Length"]) == len(body)
+    assert resp.headers["Usagehouse-Resolution"] == "100%"
+    if fmt == "JSON":
+        answer = orjson.loads(body)
+        rows = answer["data"]
+        assert answer["rows"] == answer["rows_before_limit_at_least"] == 100
+    else:
+        rows = [orjson.loads(line) for line in body.splitlines()]
+    assert sorted(row["index1"] for row in rows) == sorted(f"c{i}" for i in range(100))
+    assert all(row["blob1"] == blob for row in rows)

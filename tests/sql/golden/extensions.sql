@@ -6,7 +6,7 @@
 # columns: ["blob1","feel"]
 # result: [["London","mild"],["Zürich","cold"],["Paris","warm"],["Austin","warm"],["London","mild"]]
 SELECT blob1, CASE WHEN double1 > 15 THEN 'warm' WHEN double1 > 10 THEN 'mild' ELSE 'cold' END AS feel FROM weather ORDER BY timestamp;
-SELECT blob1, CASE WHEN double1 > 15 THEN 'warm' WHEN double1 > 10 THEN 'mild' ELSE 'cold' END AS feel FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather ORDER BY timestamp;
+SELECT blob1, CASE WHEN double1 > 15 THEN 'warm' WHEN double1 > 10 THEN 'mild' ELSE 'cold' END AS feel FROM (SELECT timestamp, blob1, double1 FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather ORDER BY timestamp;
 
 # title: CASE on a value
 # wae: unsupported expression type: CASE WHEN
@@ -14,7 +14,7 @@ SELECT blob1, CASE WHEN double1 > 15 THEN 'warm' WHEN double1 > 10 THEN 'mild' E
 # columns: ["c"]
 # result: [["uk"],["other"]]
 SELECT CASE blob2 WHEN 'GB' THEN 'uk' ELSE 'other' END AS c FROM weather ORDER BY timestamp LIMIT 2;
-SELECT CASE blob2 WHEN 'GB' THEN 'uk' ELSE 'other' END AS c FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather ORDER BY timestamp LIMIT 2;
+SELECT CASE blob2 WHEN 'GB' THEN 'uk' ELSE 'other' END AS c FROM (SELECT timestamp, blob2 FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather ORDER BY timestamp LIMIT 2;
 
 # title: multiIf, coalesce, ifNull, nullIf
 # wae: unsupported function: multiIf
@@ -22,7 +22,7 @@ SELECT CASE blob2 WHEN 'GB' THEN 'uk' ELSE 'other' END AS c FROM (SELECT <WAE co
 # columns: ["a","b","c","d"]
 # result: [["mild","London","x",null]]
 SELECT multiIf(double1 > 15, 'warm', double1 > 10, 'mild', 'cold') AS a, coalesce(NULL, blob1) AS b, ifNull(NULL, 'x') AS c, nullIf(blob2, 'GB') AS d FROM weather ORDER BY timestamp LIMIT 1;
-SELECT multiIf(double1 > 15, 'warm', double1 > 10, 'mild', 'cold') AS a, coalesce(NULL, blob1) AS b, ifNull(NULL, 'x') AS c, nullIf(blob2, 'GB') AS d FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather ORDER BY timestamp LIMIT 1;
+SELECT multiIf(double1 > 15, 'warm', double1 > 10, 'mild', 'cold') AS a, coalesce(NULL, blob1) AS b, ifNull(NULL, 'x') AS c, nullIf(blob2, 'GB') AS d FROM (SELECT timestamp, blob1, blob2, double1 FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather ORDER BY timestamp LIMIT 1;
 
 # title: uniq, uniqExact, count(DISTINCT) and uniqIf
 # wae: unsupported function: uniq
@@ -30,7 +30,7 @@ SELECT multiIf(double1 > 15, 'warm', double1 > 10, 'mild', 'cold') AS a, coalesc
 # columns: ["a","b","c","d"]
 # result: [[4,4,4,3]]
 SELECT uniq(blob2) AS a, uniqExact(blob2) AS b, count(DISTINCT blob2) AS c, uniqIf(blob2, double1 > 10) AS d FROM weather;
-SELECT uniq(blob2) AS a, uniqExact(blob2) AS b, count(DISTINCT blob2) AS c, uniqIf(blob2, double1 > 10) AS d FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather;
+SELECT uniq(blob2) AS a, uniqExact(blob2) AS b, count(DISTINCT blob2) AS c, uniqIf(blob2, double1 > 10) AS d FROM (SELECT blob2, double1 FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather;
 
 # title: quantile, quantiles, quantileExact, median
 # wae: unsupported function: quantile
@@ -38,7 +38,7 @@ SELECT uniq(blob2) AS a, uniqExact(blob2) AS b, count(DISTINCT blob2) AS c, uniq
 # columns: ["a","b","c","d"]
 # result: [[12.5,[9,26.75],12.5,12.5]]
 SELECT quantile(0.5)(double1) AS a, quantiles(0.1, 0.9)(double1) AS b, quantileExact(0.5)(double1) AS c, median(double1) AS d FROM weather;
-SELECT quantile(0.5)(double1) AS a, quantiles(0.1, 0.9)(double1) AS b, quantileExact(0.5)(double1) AS c, median(double1) AS d FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather;
+SELECT quantile(0.5)(double1) AS a, quantiles(0.1, 0.9)(double1) AS b, quantileExact(0.5)(double1) AS c, median(double1) AS d FROM (SELECT double1 FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather;
 
 # title: quantilesExactWeighted and quantileExactWeightedIf
 # wae: unsupported function: quantilesExactWeighted
@@ -46,7 +46,7 @@ SELECT quantile(0.5)(double1) AS a, quantiles(0.1, 0.9)(double1) AS b, quantileE
 # columns: ["a","b"]
 # result: [[[20,31.25],10.5]]
 SELECT quantilesExactWeighted(0.5, 0.99)(double1, _sample_interval) AS a, quantileExactWeightedIf(0.5)(double1, _sample_interval, blob2 = 'GB') AS b FROM weather;
-SELECT quantilesExactWeighted(0.5, 0.99)(double1, _sample_interval) AS a, quantileExactWeightedIf(0.5)(double1, _sample_interval, blob2 = 'GB') AS b FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather;
+SELECT quantilesExactWeighted(0.5, 0.99)(double1, _sample_interval) AS a, quantileExactWeightedIf(0.5)(double1, _sample_interval, blob2 = 'GB') AS b FROM (SELECT _sample_interval, blob2, double1 FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather;
 
 # title: any and anyLast
 # wae: unsupported function: any
@@ -54,7 +54,7 @@ SELECT quantilesExactWeighted(0.5, 0.99)(double1, _sample_interval) AS a, quanti
 # columns: ["a"]
 # result: [["FR"]]
 SELECT any(blob2) AS a FROM weather WHERE blob1 = 'Paris';
-SELECT any(blob2) AS a FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather WHERE blob1 = 'Paris';
+SELECT any(blob2) AS a FROM (SELECT blob1, blob2 FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather WHERE blob1 = 'Paris';
 
 # title: conversions and CAST to simple types
 # wae: unsupported function: toString
@@ -62,7 +62,7 @@ SELECT any(blob2) AS a FROM (SELECT <WAE columns> FROM usagehouse.points AS _poi
 # columns: ["a","b","c","d","e","f","g","h","i"]
 # result: [["12.5",1.5,-3,"2023-03-05",1,"12.5",7,12,"2023-03-05 19:00:00"]]
 SELECT toString(double1) AS a, toFloat64('1.5') AS b, toInt64(-3) AS c, toDate(timestamp) AS d, toUInt64(_sample_interval) AS e, CAST(double1 AS String) AS f, CAST('7' AS UInt8) AS g, double1::Int32 AS h, CAST(timestamp AS DateTime('Asia/Tokyo')) AS i FROM weather ORDER BY timestamp LIMIT 1;
-SELECT toString(double1) AS a, toFloat64('1.5') AS b, toInt64(-3) AS c, toDate(timestamp) AS d, toUInt64(_sample_interval) AS e, CAST(double1 AS String) AS f, CAST('7' AS UInt8) AS g, CAST(double1 AS Int32) AS h, CAST(timestamp AS DateTime('Asia/Tokyo')) AS i FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather ORDER BY timestamp LIMIT 1;
+SELECT toString(double1) AS a, toFloat64('1.5') AS b, toInt64(-3) AS c, toDate(timestamp) AS d, toUInt64(_sample_interval) AS e, CAST(double1 AS String) AS f, CAST('7' AS UInt8) AS g, CAST(double1 AS Int32) AS h, CAST(timestamp AS DateTime('Asia/Tokyo')) AS i FROM (SELECT timestamp, _sample_interval, double1 FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather ORDER BY timestamp LIMIT 1;
 
 # title: CAST to a complex type is rejected
 # error: sql_rejected
@@ -74,7 +74,7 @@ SELECT CAST(blob1 AS Map(String, String)) FROM weather;
 # columns: ["a","b","c","d","e","f"]
 # result: [["London/GB","London!","L0nd0n",["","a","b"],1,"y"]]
 SELECT concat(blob1, '/', blob2) AS a, blob1 || '!' AS b, replaceAll(blob1, 'o', '0') AS c, splitByChar('/', '/a/b') AS d, has(['GB', 'FR'], blob2) AS e, splitByChar(',', 'x,y')[2] AS f FROM weather ORDER BY timestamp LIMIT 1;
-SELECT concat(blob1, '/', blob2) AS a, blob1 || '!' AS b, replaceAll(blob1, 'o', '0') AS c, splitByChar('/', '/a/b') AS d, has(['GB', 'FR'], blob2) AS e, splitByChar(',', 'x,y')[2] AS f FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather ORDER BY timestamp LIMIT 1;
+SELECT concat(blob1, '/', blob2) AS a, blob1 || '!' AS b, replaceAll(blob1, 'o', '0') AS c, splitByChar('/', '/a/b') AS d, has(['GB', 'FR'], blob2) AS e, splitByChar(',', 'x,y')[2] AS f FROM (SELECT timestamp, blob1, blob2 FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather ORDER BY timestamp LIMIT 1;
 
 # title: WITH: a CTE
 # wae: selection used unsupported features: WITH
@@ -82,7 +82,7 @@ SELECT concat(blob1, '/', blob2) AS a, blob1 || '!' AS b, replaceAll(blob1, 'o',
 # columns: ["city"]
 # result: [["Paris"],["Austin"]]
 WITH hot AS (SELECT blob1 AS city, double1 AS temp FROM weather WHERE double1 > 15) SELECT city FROM hot ORDER BY temp;
-WITH "__usagehouse_cte_hot" AS (SELECT blob1 AS city, double1 AS temp FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather WHERE double1 > 15) SELECT city FROM "__usagehouse_cte_hot" AS hot ORDER BY temp;
+WITH "__usagehouse_cte_hot" AS (SELECT blob1 AS city, double1 AS temp FROM (SELECT blob1, double1 FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather WHERE double1 > 15) SELECT city FROM "__usagehouse_cte_hot" AS hot ORDER BY temp;
 
 # title: WITH: a CTE named like a dataset shadows it
 # wae: selection used unsupported features: WITH
@@ -90,7 +90,7 @@ WITH "__usagehouse_cte_hot" AS (SELECT blob1 AS city, double1 AS temp FROM (SELE
 # columns: ["blob1"]
 # result: [["Austin"]]
 WITH weather AS (SELECT blob1 FROM weather WHERE blob2 = 'US') SELECT blob1 FROM weather;
-WITH "__usagehouse_cte_weather" AS (SELECT blob1 FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather WHERE blob2 = 'US') SELECT blob1 FROM "__usagehouse_cte_weather" AS weather;
+WITH "__usagehouse_cte_weather" AS (SELECT blob1 FROM (SELECT blob1, blob2 FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather WHERE blob2 = 'US') SELECT blob1 FROM "__usagehouse_cte_weather" AS weather;
 
 # title: WITH: a later CTE reads an earlier one
 # wae: selection used unsupported features: WITH
@@ -122,7 +122,7 @@ WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < 10) S
 # columns: ["customer","city"]
 # result: [["cust1","Austin"],["cust1","London"]]
 SELECT u.index1 AS customer, w.blob1 AS city FROM usage_indexed_by_customer_id AS u INNER JOIN weather AS w ON u.timestamp = w.timestamp ORDER BY customer, city;
-SELECT u.index1 AS customer, w.blob1 AS city FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'usage_indexed_by_customer_id') AS u INNER JOIN (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS w ON u.timestamp = w.timestamp ORDER BY customer, city;
+SELECT u.index1 AS customer, w.blob1 AS city FROM (SELECT timestamp, index1, blob1 FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'usage_indexed_by_customer_id') AS u INNER JOIN (SELECT timestamp, index1, blob1 FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS w ON u.timestamp = w.timestamp ORDER BY customer, city;
 
 # title: LEFT JOIN with USING
 # wae: selection used unsupported features: JOIN
@@ -130,7 +130,7 @@ SELECT u.index1 AS customer, w.blob1 AS city FROM (SELECT <WAE columns> FROM usa
 # columns: ["timestamp","index1","w.blob1"]
 # result: [["2023-02-28 23:59:59","cust2",""],["2023-03-05 10:00:00","cust1","London"]]
 SELECT timestamp, u.index1, w.blob1 FROM usage_indexed_by_customer_id AS u LEFT JOIN weather AS w USING (timestamp) ORDER BY timestamp LIMIT 2;
-SELECT timestamp, u.index1, w.blob1 FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'usage_indexed_by_customer_id') AS u LEFT JOIN (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS w USING (timestamp) ORDER BY timestamp LIMIT 2;
+SELECT timestamp, u.index1, w.blob1 FROM (SELECT timestamp, index1, blob1 FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'usage_indexed_by_customer_id') AS u LEFT JOIN (SELECT timestamp, index1, blob1 FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS w USING (timestamp) ORDER BY timestamp LIMIT 2;
 
 # title: JOIN to a subquery
 # wae: selection used unsupported features: JOIN
@@ -138,7 +138,7 @@ SELECT timestamp, u.index1, w.blob1 FROM (SELECT <WAE columns> FROM usagehouse.p
 # columns: ["blob1","n"]
 # result: [["London",2],["Zürich",1]]
 SELECT w.blob1, t.n FROM weather AS w JOIN (SELECT blob2, count() AS n FROM weather GROUP BY blob2) AS t ON w.blob2 = t.blob2 ORDER BY w.timestamp LIMIT 2;
-SELECT w.blob1, t.n FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS w JOIN (SELECT blob2, count() AS n FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather GROUP BY blob2) AS t ON w.blob2 = t.blob2 ORDER BY w.timestamp LIMIT 2;
+SELECT w.blob1, t.n FROM (SELECT timestamp, blob1, blob2 FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS w JOIN (SELECT blob2, count() AS n FROM (SELECT timestamp, blob1, blob2 FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather GROUP BY blob2) AS t ON w.blob2 = t.blob2 ORDER BY w.timestamp LIMIT 2;
 
 # title: comma join
 # wae: selection used unsupported features: JOIN
@@ -146,7 +146,7 @@ SELECT w.blob1, t.n FROM (SELECT <WAE columns> FROM usagehouse.points AS _points
 # columns: ["n"]
 # result: [[5]]
 SELECT count() AS n FROM weather AS a, "my-dataset" AS b;
-SELECT count() AS n FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS a CROSS JOIN (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'my-dataset') AS b;
+SELECT count() AS n FROM (SELECT timestamp FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS a CROSS JOIN (SELECT timestamp FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'my-dataset') AS b;
 
 # title: UNION ALL between datasets
 # wae: selection used unsupported features: UNION
@@ -162,12 +162,12 @@ SELECT * FROM (SELECT dataset, count() AS n FROM (SELECT <WAE columns> FROM usag
 # columns: ["c"]
 # result: [["CH"],["FR"],["GB"],["US"]]
 SELECT c FROM (SELECT blob2 AS c FROM weather UNION DISTINCT SELECT blob2 AS c FROM weather) ORDER BY c;
-SELECT c FROM (SELECT blob2 AS c FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather UNION DISTINCT SELECT blob2 AS c FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather) ORDER BY c;
+SELECT c FROM (SELECT blob2 AS c FROM (SELECT blob2 FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather UNION DISTINCT SELECT blob2 AS c FROM (SELECT blob2 FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather) ORDER BY c;
 
 # title: UNION ALL with a FORMAT at the end
 # wae: selection used unsupported features: UNION
 SELECT 1 AS x UNION ALL SELECT 2 AS x FORMAT JSONEachRow;
-SELECT 1 AS x UNION ALL SELECT 2 AS x;
+SELECT * FROM (SELECT 1 AS x UNION ALL SELECT 2 AS x);
 
 # title: IN a subquery and EXISTS
 # wae: selection used unsupported features: subquery outside FROM
@@ -175,7 +175,7 @@ SELECT 1 AS x UNION ALL SELECT 2 AS x;
 # columns: ["blob1"]
 # result: [["Austin"]]
 SELECT blob1 FROM weather WHERE blob2 IN (SELECT blob2 FROM weather WHERE double1 > 30) AND EXISTS (SELECT 1 FROM weather);
-SELECT blob1 FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather WHERE blob2 IN (SELECT blob2 FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather WHERE double1 > 30) AND EXISTS(SELECT 1 FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather);
+SELECT blob1 FROM (SELECT blob1, blob2, double1 FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather WHERE blob2 IN (SELECT blob2 FROM (SELECT blob1, blob2, double1 FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather WHERE double1 > 30) AND EXISTS(SELECT 1 FROM (SELECT blob1, blob2, double1 FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather);
 
 # title: dates: dateDiff, addDays, toStartOfQuarter
 # wae: unsupported function: dateDiff
@@ -183,7 +183,7 @@ SELECT blob1 FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE 
 # columns: ["a","b","c"]
 # result: [[4,"2023-03-06 10:00:00","2023-01-01 00:00:00"]]
 SELECT dateDiff('day', toDateTime('2023-03-01 00:00:00'), timestamp) AS a, addDays(timestamp, 1) AS b, toStartOfQuarter(timestamp) AS c FROM weather ORDER BY timestamp LIMIT 1;
-SELECT dateDiff('day', toDateTime('2023-03-01 00:00:00'), timestamp) AS a, addDays(timestamp, 1) AS b, toDateTime(toStartOfQuarter(timestamp)) AS c FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather ORDER BY timestamp LIMIT 1;
+SELECT dateDiff('day', toDateTime('2023-03-01 00:00:00'), timestamp) AS a, addDays(timestamp, 1) AS b, toDateTime(toStartOfQuarter(timestamp)) AS c FROM (SELECT timestamp FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather ORDER BY timestamp LIMIT 1;
 
 # title: window functions are not supported
 # error: sql_rejected
@@ -219,7 +219,7 @@ SELECT 1 INTERSECT SELECT 1;
 # columns: ["blob2","blob1"]
 # result: [["CH","Zürich"],["FR","Paris"],["GB","London"],["US","Austin"]]
 SELECT blob2, blob1 FROM weather ORDER BY blob2, timestamp LIMIT 1 BY blob2;
-SELECT blob2, blob1 FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather ORDER BY blob2, timestamp LIMIT 1 BY blob2;
+SELECT blob2, blob1 FROM (SELECT timestamp, blob1, blob2 FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather ORDER BY blob2, timestamp LIMIT 1 BY blob2;
 
 # title: SELECT DISTINCT
 # wae: selection used unsupported features: SELECT DISTINCT
@@ -227,7 +227,7 @@ SELECT blob2, blob1 FROM (SELECT <WAE columns> FROM usagehouse.points AS _points
 # columns: ["blob2"]
 # result: [["CH"],["FR"],["GB"],["US"]]
 SELECT DISTINCT blob2 FROM weather ORDER BY blob2;
-SELECT DISTINCT blob2 FROM (SELECT <WAE columns> FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather ORDER BY blob2;
+SELECT DISTINCT blob2 FROM (SELECT blob2 FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather ORDER BY blob2;
 
 # title: SELECT * EXCEPT
 # wae: selection used unsupported features: * EXCEPT
@@ -243,4 +243,4 @@ SELECT * EXCEPT (timestamp) FROM (SELECT <WAE columns> FROM usagehouse.points AS
 # columns: ["v"]
 # result: [["o'brien \"hi\" dir\\new\\ zürich"]]
 SELECT decodeURLComponent('o%27brien%20%22hi%22%20dir%5Cnew%5C%20z%C3%BCrich') AS v;
-SELECT decodeURLComponent('o%27brien%20%22hi%22%20dir%5Cnew%5C%20z%C3%BCrich') AS v;
+SELECT * FROM (SELECT decodeURLComponent('o%27brien%20%22hi%22%20dir%5Cnew%5C%20z%C3%BCrich') AS v);

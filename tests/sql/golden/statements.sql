@@ -147,4 +147,4 @@ UPDATE points SET blob1 = '' WHERE 1;
 # columns: ["x"]
 # result: [[1]]
 (SELECT 1 AS x);
-(SELECT 1 AS x);
+SELECT * FROM ((SELECT 1 AS x));
