@@ -91,7 +91,7 @@ class Rows:
             _uint32(sample_intervals),
             pa.array(indexes, pa.string()),
             pa.array(blobs, ROW_SCHEMA.field("_blobs").type),
-            pa.array(doubles, ROW_SCHEMA.field("_doubles").type),
+            _doubles(doubles),
         ]
         return cls(pa.RecordBatch.from_arrays(columns, schema=ROW_SCHEMA))
 
@@ -107,6 +107,14 @@ def _uint32(values: list[int]) -> pa.Array:
     """Through a C array: a quarter of the CPU of pa.array on a list of ints."""
     data = array(UINT32, values)
     return pa.Array.from_buffers(pa.uint32(), len(data), [None, pa.py_buffer(data)])
+
+
+def _doubles(doubles: list[list[float]]) -> pa.Array:
+    kind = ROW_SCHEMA.field("_doubles").type
+    try:
+        return pa.array(doubles, kind)
+    except (pa.ArrowInvalid, OverflowError):  # a JSON integer no double holds exactly
+        return pa.array([[float(value) for value in row] for row in doubles], kind)
 
 
 # pyarrow imports pandas (chdb's dependency) the first time it converts Python objects, which

@@ -105,6 +105,15 @@ async def test_a_flush_of_several_requests_is_one_part_stored_once_with_every_va
     ]  # fmt: skip
 
 
+async def test_integer_doubles_no_double_holds_exactly_are_stored_rounded(backend):
+    """orjson (large bodies) keeps JSON integers as ints, up to 2**64 - 1."""
+    doubles: list[list[float]] = [[2**53 + 1, 2**64 - 1, -(2**63), 7]]
+    rows_ = Rows.encode("acct", "ds", [1_800_000_000], [1], ["c"], [[]], doubles)
+    await backend.insert_columns(schema.TABLE, schema.INSERT_COLUMNS, join([rows_], 5))
+    got = await rows(backend, "SELECT double1, double2, double3, double4 FROM {db}.points")
+    assert [list(map(float, got[0].values()))] == [[2.0**53, 2.0**64, -(2.0**63), 7.0]]
+
+
 async def test_schema_has_the_wae_columns_and_sort_key(backend):
     cols = await rows(
         backend,
