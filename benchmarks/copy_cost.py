@@ -1,5 +1,5 @@
 """What the 10 % and 1 % copies cost a write: one insert through the writer's path
-(`insert_columns`, then JSONCompactColumns, a deduplication token) with no copies, with the copies'
+(`insert_columns`, JSONCompactColumns, a deduplication token) with no copies, with the copies'
 views run one after the other (what the storage class sends), and run at once
 (`parallel_view_processing`).
 

@@ -42,7 +42,7 @@ class InterruptedStorage:
         return getattr(self._storage, name)
 
     async def insert_columns(
-        self, table: str, columns: Any, data: bytes, *, token: str | None = None, **kwargs: Any
+        self, table: str, columns: Any, data: bytes, *, token: str | None = None
     ) -> None:
         if self._left is not None:
             if self._left <= 0:
@@ -50,4 +50,4 @@ class InterruptedStorage:
 
                 raise StorageUnavailable("interrupted by the test")
             self._left -= 1
-        await self._storage.insert_columns(table, columns, data, token=token, **kwargs)
+        await self._storage.insert_columns(table, columns, data, token=token)

@@ -53,7 +53,6 @@ class Ledger:
                 schema.METER_STARTS_TABLE,
                 ("meter", "batch"),
                 orjson.dumps([new, [new_batch_id()] * len(new)]),
-                fmt="JSONCompactColumns",
             )
 
     async def _read_starts(self) -> dict[str, int]:

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import secrets
 import time
-from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-import pyarrow as pa
+import orjson
 
 from ..config import Settings
-from . import schema
 
 QuerySettings = Mapping[str, int | float | str]
 #: Which connections a statement uses: user queries never take the write lane's.
 LaneName = Literal["query", "write"]
-#: How an insert's data is encoded: the write path's Arrow (`join`), or JSON for a few rows.
-InsertFormat = Literal["ArrowStream", "JSONCompactColumns"]
 #: The database of the embedded engine, and the default where a command names none.
 DEFAULT_DATABASE = "usagehouse"
 
@@ -33,43 +29,22 @@ def new_batch_id() -> int:
     return (time.time_ns() // 1000) * 1024 + secrets.randbits(10)
 
 
-#: The Arrow type of each insert column (schema.INSERT_COLUMNS, in order) but the last,
-#: `_batch`, which `join` adds.
-ROW_SCHEMA = pa.schema(
-    [
-        ("account_id", pa.string()),
-        ("dataset", pa.string()),
-        ("timestamp", pa.uint32()),
-        ("_sample_interval", pa.uint32()),
-        ("index1", pa.string()),
-        ("_blobs", pa.list_(pa.string())),
-        ("_doubles", pa.list_(pa.float64())),
-    ]
-)
-INSERT_SCHEMA = ROW_SCHEMA.append(pa.field("_batch", pa.uint64()))
-assert tuple(INSERT_SCHEMA.names) == schema.INSERT_COLUMNS
-#: The array typecode of a C unsigned int, 4 bytes wherever this runs (checked here).
-UINT32 = "I"
-assert array(UINT32).itemsize == 4
-
-
 @dataclass(frozen=True, slots=True)
 class Rows:
-    """Rows of the points table as an Arrow record batch of the insert columns but `_batch`
-    (ROW_SCHEMA), which `join` adds.
+    """Rows of the points table encoded as ClickHouse's JSONCompactColumns: one JSON array per
+    insert column (schema.INSERT_COLUMNS) but the last, `_batch`, which `join` adds.
 
     The write path encodes a request's rows as soon as they are valid, while they are still in
-    the CPU's caches, and a flush only writes the batches out as one Arrow stream. Arrow rather
-    than JSON text because ClickHouse then parses nothing again: a 30,000-row insert costs the
-    engine 0.8 us of CPU a row less, the encoding 0.05-0.25 us a point more
-    (benchmarks/insert_format.py)."""
+    the CPU's caches (0.45 us a point, against 0.8-1.0 us for the same encoding of a whole
+    flush); a flush then only joins bytes, and the write queue holds bytes rather than millions
+    of Python objects. Under wrk the event loop's CPU fell from 4.7-5.2 to 3.3-3.9 us a point
+    (benchmarks/ingest.py, alternating runs)."""
 
-    batch: pa.RecordBatch
+    #: The columns encoded here: every insert column but `_batch`.
+    COLUMNS = 7
 
-    @property
-    def count(self) -> int:
-        n: int = self.batch.num_rows
-        return n
+    count: int
+    arrays: tuple[bytes, ...]
 
     @classmethod
     def encode(
@@ -84,60 +59,46 @@ class Rows:
     ) -> Rows:
         """A single account id or dataset (a request's) stands for every row's."""
         n = len(timestamps)
-        columns = [
-            _strings(account_ids, n),
-            _strings(datasets, n),
-            _uint32(timestamps),
-            _uint32(sample_intervals),
-            pa.array(indexes, pa.string()),
-            pa.array(blobs, ROW_SCHEMA.field("_blobs").type),
-            _doubles(doubles),
-        ]
-        return cls(pa.RecordBatch.from_arrays(columns, schema=ROW_SCHEMA))
+        return cls(
+            n,
+            (
+                _column(account_ids, n),
+                _column(datasets, n),
+                orjson.dumps(timestamps),
+                orjson.dumps(sample_intervals),
+                orjson.dumps(indexes),
+                orjson.dumps(blobs),
+                orjson.dumps(doubles),
+            ),
+        )
 
 
-def _strings(values: str | list[str], n: int) -> pa.Array:
-    """`values`, or `n` times the one value."""
+def _column(values: str | list[str], n: int) -> bytes:
     if isinstance(values, list):
-        return pa.array(values, pa.string())
-    return pa.repeat(pa.scalar(values, pa.string()), n)
+        return orjson.dumps(values)
+    return _repeated(orjson.dumps(values), n)
 
 
-def _uint32(values: list[int]) -> pa.Array:
-    """Through a C array: a quarter of the CPU of pa.array on a list of ints."""
-    data = array(UINT32, values)
-    return pa.Array.from_buffers(pa.uint32(), len(data), [None, pa.py_buffer(data)])
-
-
-def _doubles(doubles: list[list[float]]) -> pa.Array:
-    kind = ROW_SCHEMA.field("_doubles").type
-    try:
-        return pa.array(doubles, kind)
-    except (pa.ArrowInvalid, OverflowError):  # a JSON integer no double holds exactly
-        return pa.array([[float(value) for value in row] for row in doubles], kind)
-
-
-# pyarrow imports pandas (chdb's dependency) the first time it converts Python objects, which
-# takes a quarter of a second: here, when the server starts, rather than in its first write.
-Rows.encode("", "", [], [], [], [], [])
+def _repeated(value: bytes, n: int) -> bytes:
+    """The JSON array of `n` copies of the JSON `value`."""
+    return b"[" + b",".join([value] * n) + b"]"
 
 
 def join(pieces: Sequence[Rows], batch: int) -> bytes:
-    """One ArrowStream insert of all `pieces`' rows, in order, each row's `_batch` being
-    `batch`: a record batch per piece (ClickHouse writes the insert's rows as one part all
-    the same)."""
+    """One JSONCompactColumns insert of all `pieces`' rows, in order, each row's `_batch` being
+    `batch`: each column's arrays joined without their brackets, in one copy of the bytes."""
     pieces = [rows for rows in pieces if rows.count]
-    total = sum(rows.count for rows in pieces)
-    batches = pa.repeat(pa.scalar(batch, pa.uint64()), total)
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, INSERT_SCHEMA) as stream:
-        at = 0
-        for rows in pieces:
-            columns = [*rows.batch.columns, batches.slice(at, rows.count)]
-            stream.write_batch(pa.RecordBatch.from_arrays(columns, schema=INSERT_SCHEMA))
-            at += rows.count
-    data: bytes = sink.getvalue().to_pybytes()
-    return data
+    out: list[bytes | memoryview] = [b"["]
+    for column in range(Rows.COLUMNS):
+        out.append(b"[")
+        for i, rows in enumerate(pieces):
+            if i:
+                out.append(b",")
+            out.append(memoryview(rows.arrays[column])[1:-1])
+        out.append(b"],")
+    out.append(_repeated(b"%d" % batch, sum(rows.count for rows in pieces)))
+    out.append(b"]")
+    return b"".join(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +130,7 @@ class InsertBatch:
         )
 
     def encode(self) -> bytes:
-        """The batch as one ArrowStream insert."""
+        """The batch as one JSONCompactColumns insert."""
         return join([self.rows()], self.batch)
 
 
@@ -180,16 +141,10 @@ class Storage(Protocol):
     description: str
 
     async def insert_columns(
-        self,
-        table: str,
-        columns: Sequence[str],
-        data: bytes,
-        *,
-        token: str | None = None,
-        fmt: InsertFormat = "ArrowStream",
+        self, table: str, columns: Sequence[str], data: bytes, *, token: str | None = None
     ) -> None:
-        """Insert `data` (`join`'s, or as `fmt` says) into `table` and commit it: the rows
-        are visible to the next query when this returns. With a `token` (ClickHouse's
+        """Insert JSONCompactColumns `data` into `table` and commit it: the rows are visible
+        to the next query when this returns. With a `token` (ClickHouse's
         insert_deduplication_token), an insert repeated with the same token is stored once,
         so one that raised InsertOutcomeUnknown may simply be repeated."""
 

@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 from ..config import SERVER_SCHEMES, Settings
 from ..errors import AppError, InsertOutcomeUnknown, StorageUnavailable
-from . import DEFAULT_DATABASE, InsertFormat, LaneName, QuerySettings, chdb_quirks, schema
+from . import DEFAULT_DATABASE, LaneName, QuerySettings, chdb_quirks, schema
 from .errors import INSERT_OUTCOME_UNKNOWN_CODES, parse_error, query_error
 from .schema_check import check_points_table
 
@@ -293,13 +293,7 @@ class ClickHouseStorage:
         return await self._lanes[lane].run(call)
 
     async def insert_columns(
-        self,
-        table: str,
-        columns: Sequence[str],
-        data: bytes,
-        *,
-        token: str | None = None,
-        fmt: InsertFormat = "ArrowStream",
+        self, table: str, columns: Sequence[str], data: bytes, *, token: str | None = None
     ) -> None:
         target = f"{self.database}.{table}"
         settings: dict[str, int | str] = dict(self._insert_settings)
@@ -313,7 +307,7 @@ class ClickHouseStorage:
                     list(columns),
                     insert_block=data,
                     settings=settings or None,
-                    fmt=fmt,
+                    fmt="JSONCompactColumns",
                 ),
             )
         except AppError:

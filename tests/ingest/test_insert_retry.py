@@ -31,13 +31,13 @@ class LosesAnswers:
         return getattr(self._storage, name)
 
     async def insert_columns(
-        self, table: str, columns: Any, data: bytes, *, token: str | None = None, **kwargs: Any
+        self, table: str, columns: Any, data: bytes, *, token: str | None = None
     ) -> None:
         self.tokens.append(token)
         if self._lost and not self._stored:
             self._lost -= 1
             raise InsertOutcomeUnknown("connection reset by the test")
-        await self._storage.insert_columns(table, columns, data, token=token, **kwargs)
+        await self._storage.insert_columns(table, columns, data, token=token)
         if self._lost:
             self._lost -= 1
             raise InsertOutcomeUnknown("answer lost by the test")

@@ -64,7 +64,7 @@ async def test_an_insert_repeated_with_its_token_is_stored_once(backend):
 
 
 async def test_a_flush_of_several_requests_is_one_part_stored_once_with_every_value(backend):
-    """The write path's insert: one Arrow record batch per request in one stream."""
+    """The write path's insert: the rows of several requests and bookkeeping rows, joined."""
     batch_id = new_batch_id()
     ts = 1_800_000_000
     wide = Rows.encode(
@@ -106,7 +106,8 @@ async def test_a_flush_of_several_requests_is_one_part_stored_once_with_every_va
 
 
 async def test_integer_doubles_no_double_holds_exactly_are_stored_rounded(backend):
-    """orjson (large bodies) keeps JSON integers as ints, up to 2**64 - 1."""
+    """orjson (large bodies) keeps JSON integers as ints, up to 2**64 - 1 (an Arrow insert
+    built with pa.array refused those past 2**53)."""
     doubles: list[list[float]] = [[2**53 + 1, 2**64 - 1, -(2**63), 7]]
     rows_ = Rows.encode("acct", "ds", [1_800_000_000], [1], ["c"], [[]], doubles)
     await backend.insert_columns(schema.TABLE, schema.INSERT_COLUMNS, join([rows_], 5))
