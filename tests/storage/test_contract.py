@@ -7,7 +7,7 @@ import orjson
 import pytest
 
 from server.errors import QueryLimit, QueryTimeout, SqlError, SqlRejected, StorageUnavailable
-from server.storage import InsertBatch, Storage, new_batch_id, schema
+from server.storage import InsertBatch, Rows, Storage, join, new_batch_id, schema
 from server.storage.clickhouse import ClickHouseStorage, parse_url
 from server.storage.errors import query_error
 from tests.conftest import REMOTE_URL_ENV, remote_url_or_skip
@@ -61,6 +61,58 @@ async def test_an_insert_repeated_with_its_token_is_stored_once(backend):
     assert await rows(backend, "SELECT count() AS n FROM {db}.points") == [{"n": 3}]
     await backend.insert_columns(schema.TABLE, schema.INSERT_COLUMNS, data, token=token + "-b")
     assert await rows(backend, "SELECT count() AS n FROM {db}.points") == [{"n": 6}]
+
+
+async def test_a_flush_of_several_requests_is_one_part_stored_once_with_every_value(backend):
+    """The write path's insert: the rows of several requests and bookkeeping rows, joined."""
+    batch_id = new_batch_id()
+    ts = 1_800_000_000
+    wide = Rows.encode(
+        "acct-é", "ds", [ts], [2**32 - 1], ["ünï€ode"],
+        [[f"b{i}" if i % 2 else None for i in range(1, 21)]], [[float(i) for i in range(1, 21)]],
+    )  # fmt: skip
+    narrow = Rows.encode("acct", "ds2", [ts + 1, ts + 2], [1, 3], ["c", ""], [[], ["x"]], [[], [7]])
+    records = [["m", "d"], ['{"ok":true}', "f"]]
+    bookkeeping = Rows.encode(
+        ["a1", "a2"], ["#counters", "#idempotency"], [ts, ts], [0, 0], ["k1", "k2"], records,
+        [[1.0], [2.5]],
+    )  # fmt: skip
+    data = join([wide, Rows.encode("x", "y", [], [], [], [], []), narrow, bookkeeping], batch_id)
+    token = f"{batch_id}-202701"
+    for _ in range(2):
+        await backend.insert_columns(schema.TABLE, schema.INSERT_COLUMNS, data, token=token)
+    blobs = ", ".join(schema.BLOB_COLUMNS)
+    doubles = ", ".join(schema.DOUBLE_COLUMNS)
+    got = await rows(
+        backend,
+        f"SELECT account_id, dataset, toUnixTimestamp(timestamp) AS ts, _sample_interval AS si, "
+        f"index1, [{blobs}] AS b, [{doubles}] AS d, _part FROM {{db}}.points "
+        f"WHERE _batch = {batch_id} ORDER BY ts, account_id",
+    )
+    assert len({row.pop("_part") for row in got}) == 1
+    assert got == [
+        {"account_id": "a1", "dataset": "#counters", "ts": ts, "si": 0, "index1": "k1",
+         "b": ["m", "d"] + [""] * 18, "d": [1.0] + [0.0] * 19},
+        {"account_id": "a2", "dataset": "#idempotency", "ts": ts, "si": 0, "index1": "k2",
+         "b": ['{"ok":true}', "f"] + [""] * 18, "d": [2.5] + [0.0] * 19},
+        {"account_id": "acct-é", "dataset": "ds", "ts": ts, "si": 2**32 - 1, "index1": "ünï€ode",
+         "b": ["" if i % 2 == 0 else f"b{i}" for i in range(1, 21)],
+         "d": [float(i) for i in range(1, 21)]},
+        {"account_id": "acct", "dataset": "ds2", "ts": ts + 1, "si": 1, "index1": "c",
+         "b": [""] * 20, "d": [0.0] * 20},
+        {"account_id": "acct", "dataset": "ds2", "ts": ts + 2, "si": 3, "index1": "",
+         "b": ["x"] + [""] * 19, "d": [7.0] + [0.0] * 19},
+    ]  # fmt: skip
+
+
+async def test_integer_doubles_no_double_holds_exactly_are_stored_rounded(backend):
+    """orjson (large bodies) keeps JSON integers as ints, up to 2**64 - 1 (an Arrow insert
+    built with pa.array refused those past 2**53)."""
+    doubles: list[list[float]] = [[2**53 + 1, 2**64 - 1, -(2**63), 7]]
+    rows_ = Rows.encode("acct", "ds", [1_800_000_000], [1], ["c"], [[]], doubles)
+    await backend.insert_columns(schema.TABLE, schema.INSERT_COLUMNS, join([rows_], 5))
+    got = await rows(backend, "SELECT double1, double2, double3, double4 FROM {db}.points")
+    assert [list(map(float, got[0].values()))] == [[2.0**53, 2.0**64, -(2.0**63), 7.0]]
 
 
 async def test_schema_has_the_wae_columns_and_sort_key(backend):
