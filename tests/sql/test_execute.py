@@ -7,6 +7,7 @@ import pytest
 
 from server.sql import CACHED_CHARS, Translation, _cached, query_settings, translate
 from server.sql.limits import whole_answer
+from server.storage.schema import WAE_COLUMNS
 from tests.sql import goldens
 from tests.sql.conftest import ACCOUNT, DATABASE, Chdb
 
@@ -168,9 +169,9 @@ def test_the_whole_answer_wrapper_keeps_the_primary_key_in_use(chdb: Chdb) -> No
         ("SELECT blob1 FROM weather WHERE double2 > 1", "blob1, double2"),
         ("SELECT count(*) FROM weather", "timestamp"),
         ("SELECT count() AS n FROM weather", "timestamp"),
-        ("SELECT * FROM weather", ", ".join(goldens.WAE_COLUMNS)),
-        ("SELECT w.* FROM weather AS w", ", ".join(goldens.WAE_COLUMNS)),
-        ("SELECT * EXCEPT (blob1) FROM weather", ", ".join(goldens.WAE_COLUMNS)),
+        ("SELECT * FROM weather", ", ".join(WAE_COLUMNS)),
+        ("SELECT w.* FROM weather AS w", ", ".join(WAE_COLUMNS)),
+        ("SELECT * EXCEPT (blob1) FROM weather", ", ".join(WAE_COLUMNS)),
         ("SELECT a.blob1 FROM weather AS a JOIN weather AS b USING (index1)", "index1, blob1"),
         ("SELECT blob1 AS double3 FROM weather", "blob1, double3"),
     ],

@@ -72,7 +72,7 @@ async def test_a_flush_of_several_requests_is_one_part_stored_once_with_every_va
         [[f"b{i}" if i % 2 else None for i in range(1, 21)]], [[float(i) for i in range(1, 21)]],
     )  # fmt: skip
     narrow = Rows.encode("acct", "ds2", [ts + 1, ts + 2], [1, 3], ["c", ""], [[], ["x"]], [[], [7]])
-    records = [["m", "d"], ['{"ok":true}', "f"]]
+    records: list[list[str | None]] = [["m", "d"], ['{"ok":true}', "f"]]
     bookkeeping = Rows.encode(
         ["a1", "a2"], ["#counters", "#idempotency"], [ts, ts], [0, 0], ["k1", "k2"], records,
         [[1.0], [2.5]],
