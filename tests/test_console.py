@@ -141,7 +141,7 @@ def test_translate_prints_the_clickhouse_sql(capsys):
     expected = translate(text, account_id="acct", database="usagehouse").sql
     assert out == expected + " FORMAT TabSeparated\n"
     assert out.startswith("SELECT lowerUTF8(blob1) AS b FROM (SELECT blob1 FROM usagehouse.points")
-    assert "FROM usagehouse.points AS _points WHERE _points.account_id = 'acct'" in out
+    assert "FROM usagehouse.points AS _points PREWHERE _points.account_id = 'acct'" in out
     assert err == ""
 
 

@@ -1,7 +1,7 @@
 """Datasets are tables: each table reference becomes the account's slice of the points table.
 
 `FROM my_dataset AS t` becomes `FROM (SELECT <the WAE columns the query names> FROM db.points
-AS _points WHERE _points.account_id = '<account>' AND _points.dataset = 'my_dataset') AS t`,
+AS _points PREWHERE _points.account_id = '<account>' AND _points.dataset = 'my_dataset') AS t`,
 keeping the user's name or alias so qualified columns still resolve; `default.my_dataset` is the
 same dataset, and `system.tables` (`databases`, `columns`) the account's catalog (`catalog.py`).
 A CTE name shadows a dataset; CTEs are renamed to a reserved prefix so a reference ClickHouse
@@ -127,7 +127,12 @@ def _scoped_sql(
         exp.EQ(this=exp.column("account_id", POINTS_ALIAS), expression=account),
         exp.EQ(this=exp.column("dataset", POINTS_ALIAS), expression=name),
     )
-    select = exp.select(*(exp.column(c) for c in columns)).from_(points).where(condition)
+    # PREWHERE, not WHERE, for the account's slice (the same rows): recipe query 3 took
+    # 0.5-1.9 ms less at 1M and 10M points, a filter on a double 11-27 % less, a time-range
+    # scan 2-3 % more (same answers, measured in one process). Users cannot write PREWHERE
+    # (guard.py).
+    select = exp.select(*(exp.column(c) for c in columns)).from_(points)
+    select.set("prewhere", exp.PreWhere(this=condition))
     return select.sql(dialect="clickhouse")
 
 

@@ -178,7 +178,7 @@ def test_the_whole_answer_wrapper_keeps_the_primary_key_in_use(chdb: Chdb) -> No
 )
 def test_the_scoped_subquery_holds_only_the_columns_the_query_names(query, columns) -> None:
     sql = translate(query, account_id=ACCOUNT, database=DATABASE).sql
-    assert f"(SELECT {columns} FROM {DATABASE}.points AS _points WHERE" in sql
+    assert f"(SELECT {columns} FROM {DATABASE}.points AS _points PREWHERE" in sql
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,9 @@ def assert_contained(sql: str) -> None:
         assert (table.db, table.name) == (DATABASE, "points"), table.sql()
         select = table.find_ancestor(exp.Select)
         assert select is not None
-        where = select.args["where"].this.sql(dialect="clickhouse")
+        # a dataset's slice filters in PREWHERE, the catalog's list of datasets in WHERE
+        clause = select.args.get("prewhere") or select.args["where"]
+        where = clause.this.sql(dialect="clickhouse")
         account = f"_points.account_id = '{ACCOUNT}'"
         datasets = f"{account} AND NOT (_points.dataset IN ('#counters', '#idempotency'))"
         assert where == datasets or where.startswith(f"{account} AND _points.dataset = "), where

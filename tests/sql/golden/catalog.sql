@@ -114,7 +114,7 @@ SELECT database, table, name, type FROM (SELECT 'default' AS database, dataset A
 # columns: ["value"]
 # result: [["Austin"],["London"],["Paris"],["Zürich"]]
 SELECT DISTINCT blob1 AS value FROM (SELECT DISTINCT blob1 FROM default.weather LIMIT 300) ORDER BY value;
-SELECT DISTINCT blob1 AS value FROM (SELECT DISTINCT blob1 FROM (SELECT blob1 FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather LIMIT 300) ORDER BY value;
+SELECT DISTINCT blob1 AS value FROM (SELECT DISTINCT blob1 FROM (SELECT blob1 FROM usagehouse.points AS _points PREWHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather LIMIT 300) ORDER BY value;
 
 # title: ad hoc filter values, the plugin's exact text
 # wae: selection used unsupported features: SELECT DISTINCT
@@ -122,7 +122,7 @@ SELECT DISTINCT blob1 AS value FROM (SELECT DISTINCT blob1 FROM (SELECT blob1 FR
 # result: any
 # columns: ["value"]
 SELECT DISTINCT blob1 AS value FROM default.weather LIMIT 300;
-SELECT DISTINCT blob1 AS value FROM (SELECT blob1 FROM usagehouse.points AS _points WHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather LIMIT 300;
+SELECT DISTINCT blob1 AS value FROM (SELECT blob1 FROM usagehouse.points AS _points PREWHERE _points.account_id = 'acct_b' AND _points.dataset = 'weather') AS weather LIMIT 300;
 
 # title: the editor's probe for system tables it could autocomplete from: none
 # wae: unsupported table: system.tables (WAE reads a dataset by its name)
