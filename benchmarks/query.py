@@ -36,7 +36,6 @@ import http.client
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -46,6 +45,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 
@@ -53,6 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # this checkout's `server`, not an installed one
 
 from server.storage import schema  # noqa: E402
+from tests.processes import run_server  # noqa: E402
 
 ACCOUNT = "bench"
 DATASET = "usage_indexed_by_customer_id"
@@ -220,34 +221,14 @@ def describe(session: Any, start: str, end: str) -> str:
 
 
 def start_server(data_dir: str) -> tuple[int, subprocess.Popen[bytes]]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("USAGEHOUSE_")}
-    env["USAGEHOUSE_TOKENS"] = f"{TOKEN}:{ACCOUNT}:r"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "server", "serve", "--port", str(port), "--storage", data_dir],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        cwd=ROOT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        try:
-            conn.request("GET", "/ready")
-            if conn.getresponse().status == 200:
-                return port, proc
-        except OSError:
-            time.sleep(0.1)
-        finally:
-            conn.close()
-    proc.kill()
-    raise RuntimeError("server did not start")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """This checkout's server on `data_dir` with the benchmark's token (its log beside the
+    directory): its port and process."""
+    data = Path(data_dir)
+    tokens = {"USAGEHOUSE_TOKENS": f"{TOKEN}:{ACCOUNT}:r"}
+    base, proc = run_server(data, data.with_suffix(".log"), env=tokens, cwd=ROOT)
+    port = urlsplit(base).port
+    assert port is not None
+    return port, proc
 
 
 def direct_ddl() -> str:

@@ -110,22 +110,39 @@ async def server(
         await proc.wait()
 
 
+def run_server(
+    data: Path,
+    log: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> tuple[str, subprocess.Popen[bytes]]:
+    """`serve` for synchronous callers, with only the USAGEHOUSE_* settings in `env` and its
+    output in `log`: its base URL once it listens, and the process (killed if it never does)."""
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            serve_argv(data, *args),
+            cwd=cwd,
+            env=clean_environment(env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        return _logged_address(proc, log), proc
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+
+
 @contextmanager
 def served(data: Path, *args: str, cwd: Path | None = None) -> Iterator[str]:
     """The server as a subprocess for synchronous tests (CLI commands run beside it): yields its
     base URL; `data/server.log` holds its output. Sampling follows the server's default."""
     data.mkdir(parents=True, exist_ok=True)
-    log_path = data / "server.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            serve_argv(data / "data", *args),
-            cwd=cwd,
-            env=clean_environment(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    base, proc = run_server(data / "data", data / "server.log", *args, cwd=cwd)
     try:
-        yield _logged_address(proc, log_path)
+        yield base
     finally:
         proc.terminate()
         proc.wait(timeout=30)
