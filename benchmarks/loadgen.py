@@ -47,8 +47,8 @@ def pct(values: list[float], q: float) -> float:
 
 WRK_SCRIPT = """
 wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. %(token)s
+for name, value in pairs(%(headers)s) do wrk.headers[name] = value end
 local f = assert(io.open(%(body)s, "rb"))
 wrk.body = f:read("*a")
 f:close()
@@ -56,13 +56,15 @@ f:close()
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
 function init(args) statuses = {} end
-function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
-end
+%(response)s
 function done(summary, latency, requests)
   local counts = {}
   for _, t in ipairs(threads) do
     for k, v in pairs(t:get("statuses")) do counts[tostring(k)] = (counts[tostring(k)] or 0) + v end
+  end
+  if next(counts) == nil then  -- statuses not collected: wrk counts the answers not 2xx/3xx
+    counts["2xx/3xx"] = summary.requests - summary.errors.status
+    if summary.errors.status > 0 then counts["other"] = summary.errors.status end
   end
   local parts = {}
   for k, v in pairs(counts) do table.insert(parts, string.format('"%%s": %%d', k, v)) end
@@ -72,6 +74,13 @@ function done(summary, latency, requests)
     '"errors": %%d, "statuses": {%%s}}\\n',
     summary.duration, latency:percentile(50), latency:percentile(99), latency.max,
     e.connect + e.read + e.write + e.timeout, table.concat(parts, ", ")))
+end
+"""
+#: Counts each status, which makes wrk hand every answer's body to Lua: fine for short
+#: answers, a cost of its own for megabytes (run_wrk's `statuses=False` leaves it out).
+COUNT_STATUSES = """
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
 end
 """
 
@@ -89,12 +98,36 @@ class WrkResult:
 
 
 async def run_wrk(
-    url: str, body_path: str, token: str, seconds: float, connections: int, threads: int = 2
+    url: str,
+    body_path: str,
+    token: str,
+    seconds: float,
+    connections: int,
+    threads: int = 2,
+    *,
+    headers: dict[str, str] | None = None,
+    statuses: bool = True,
 ) -> WrkResult:
-    """POST the body in `body_path` to `url` for `seconds` over `connections` keep-alive
-    connections (`wrk`, a C load generator: `apt-get install -y wrk`)."""
+    """POST the body in `body_path` to `url` for `seconds` (whole seconds: wrk's own unit) over
+    `connections` keep-alive connections (`wrk`, a C load generator: `apt-get install -y wrk`),
+    with `headers` besides the token (JSON by default). Without `statuses`, answers are told
+    apart only as 2xx/3xx or not, and wrk reads bodies without handing them to Lua."""
     script = Path(body_path).with_suffix(".lua")
-    script.write_text(WRK_SCRIPT % {"token": json.dumps(token), "body": json.dumps(body_path)})
+    all_headers = {"Content-Type": "application/json", **(headers or {})}
+    lua_table = (
+        "{"
+        + ", ".join(f"[{json.dumps(k)}] = {json.dumps(v)}" for k, v in all_headers.items())
+        + "}"
+    )
+    script.write_text(
+        WRK_SCRIPT
+        % {
+            "token": json.dumps(token),
+            "headers": lua_table,
+            "body": json.dumps(body_path),
+            "response": COUNT_STATUSES if statuses else "",
+        }
+    )
     proc = await asyncio.create_subprocess_exec(
         "wrk",
         "-t",
@@ -102,7 +135,7 @@ async def run_wrk(
         "-c",
         str(connections),
         "-d",
-        f"{seconds:g}s",
+        f"{round(seconds)}s",
         "--timeout",
         "60s",
         "-s",

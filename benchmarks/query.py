@@ -11,27 +11,36 @@ inserts and background merges leave them (the wait ends when no merge is running
 directory is then copied so that each has one owning process. For the four queries of
 Cloudflare's usage-based billing recipe it times, interleaved round by round:
 
-- HTTP: the WAE SQL POSTed to a real `python -m server serve` on loopback (on the copy), over
-  one keep-alive connection, with a token, at full resolution (`Usagehouse-Resolution: full`,
-  so the same rows are read): auth, translation, limits, chDB, response;
+- HTTP: the WAE SQL POSTed to a real `python -m server serve` on loopback (on the copy) by
+  `wrk -t1 -c1` (a C client, as Grafana's Go client is: one keep-alive connection, the next
+  request sent when the last is answered; `apt-get install -y wrk`), with a token, at full
+  resolution (`Usagehouse-Resolution: full`, so the same rows are read): auth, translation,
+  limits, chDB, response. (Python's http.client, the client of earlier runs, added 0.5-0.9 ms
+  of its own to each request: no part of the product's cost.)
 - direct: the recipe's own SQL with `FROM usagehouse.direct` and the account and dataset in
   its WHERE (the plain table has those columns too, so this is the same question), on a chDB
   session in this process (on the original), default settings, JSON output; also without that
-  filter, to show what scoping costs.
+  filter, to show what scoping costs;
+- ours in-process: the SQL and settings the server sends chDB for the question (the account's
+  scoped subquery on the points table, the user-query limits and niceness, WAE's JSON), on the
+  same session: it splits the difference into the part spent in the engine and the part spent
+  in the server and HTTP around it.
 
-Each wall figure is the median of `--runs` rounds after a warm-up, and beside it the CPU each
+Each round runs one side back to back for `--seconds`; each wall figure is the median over
+`--rounds` rounds (after a warm-up round) of each round's median, and beside it the CPU each
 side spent per query (the server process's threads, from /proc's schedstat; this process's for
 direct): on a shared machine the wall ratio moves with the load (the server runs user queries
 niced, direct runs at the default priority), the CPU ratio much less. Both answers must hold the
 same rows. Then the fixed cost of a query (`SELECT 1` both ways), translation time (warm cache,
 cold, and cold including the per-dataset subquery cache) and a Grafana panel.
 
-    python benchmarks/query.py [--points 1000000 10000000] [--runs 15]
+    python benchmarks/query.py [--points 1000000 10000000] [--rounds 6] [--seconds 2]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import http.client
 import json
 import os
@@ -44,7 +53,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import orjson
@@ -52,7 +61,13 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # this checkout's `server`, not an installed one
 
+from loadgen import run_wrk  # noqa: E402
+
+from server.config import Settings  # noqa: E402
+from server.sql import translate  # noqa: E402
+from server.sql.run import user_query_settings  # noqa: E402
 from server.storage import schema  # noqa: E402
+from server.storage.clickhouse import render_settings  # noqa: E402
 from tests.processes import run_server  # noqa: E402
 
 ACCOUNT = "bench"
@@ -130,32 +145,70 @@ def recipe_queries(start: str, end: str) -> dict[str, str]:
     }
 
 
-#: What `interleaved_ms` times: a call that answers, and the CPU clock (seconds) it runs on.
-Contender = tuple[Callable[[], bytes], Callable[[], float]]
+#: One contender: a round of about the given seconds -> its median wall time (s) per query
+#: in that round and the CPU time (s) it spent per query.
+Round = Callable[[float], tuple[float, float]]
 
 
 def interleaved_ms(
-    runs: int, **contenders: Contender
-) -> tuple[dict[str, tuple[float, float]], dict[str, bytes]]:
-    """Median wall time and mean CPU time (ms) of each contender over `runs` rounds after one
-    warm-up round, and each one's warm-up answer. Rounds interleave the contenders (ABBA
-    order), so load from other processes on the machine falls on both alike; CPU time is what
-    load does not stretch (but for cache effects)."""
-    answers = {name: run() for name, (run, _) in contenders.items()}
+    rounds: int, seconds: float, **contenders: Round
+) -> dict[str, tuple[float, float]]:
+    """Each contender's wall time (the median of its rounds' medians) and CPU time (the mean
+    per query), in ms, over `rounds` rounds of `seconds` after a warm-up round. Rounds
+    alternate the contenders (ABBA order), so load from elsewhere on the machine falls on all
+    alike; CPU time is what such load does not stretch (but for cache effects)."""
+    for run in contenders.values():
+        run(1)
     walls: dict[str, list[float]] = {name: [] for name in contenders}
-    cpus: dict[str, float] = dict.fromkeys(contenders, 0.0)
+    cpus: dict[str, list[float]] = {name: [] for name in contenders}
     order = list(contenders.items())
-    for round_ in range(runs):
-        for name, (run, clock) in order if round_ % 2 == 0 else order[::-1]:
-            cpu = clock()
-            started = time.perf_counter()
-            run()
-            walls[name].append(time.perf_counter() - started)
-            cpus[name] += clock() - cpu
+    for round_ in range(rounds):
+        for name, run in order if round_ % 2 == 0 else order[::-1]:
+            wall, cpu = run(seconds)
+            walls[name].append(wall)
+            cpus[name].append(cpu)
     return {
-        name: (statistics.median(walls[name]) * 1000, cpus[name] / runs * 1000)
+        name: (statistics.median(walls[name]) * 1000, statistics.fmean(cpus[name]) * 1000)
         for name in contenders
-    }, answers
+    }
+
+
+def in_process(call: Callable[[], object]) -> Round:
+    """A round of `call` on this thread, back to back: its median wall time and this
+    process's CPU time per call."""
+
+    def round_(seconds: float) -> tuple[float, float]:
+        walls = []
+        cpu = time.process_time()
+        deadline = time.perf_counter() + seconds
+        while (started := time.perf_counter()) < deadline:
+            call()
+            walls.append(time.perf_counter() - started)
+        return statistics.median(walls), (time.process_time() - cpu) / len(walls)
+
+    return round_
+
+
+def over_http(port: int, text: str, served: Callable[[], float], tmp: str) -> Round:
+    """A round of `text` POSTed by `wrk -t1 -c1` (one keep-alive connection, each request
+    sent when the last is answered, bodies read in C and not kept): its median latency and the
+    server's CPU time per request."""
+    body_path = os.path.join(tmp, f"query-{abs(hash(text))}.sql")
+    Path(body_path).write_text(text)
+    url = f"http://127.0.0.1:{port}{SQL_PATH}"
+    headers = {"Content-Type": "text/plain", "Usagehouse-Resolution": "full"}
+
+    def round_(seconds: float) -> tuple[float, float]:
+        cpu = served()
+        r = asyncio.run(
+            run_wrk(url, body_path, TOKEN, seconds, 1, 1, headers=headers, statuses=False)
+        )
+        answered = r.statuses.pop("2xx/3xx", 0)
+        if r.statuses or not answered:
+            raise AssertionError(f"wrk: {answered} answered, besides {r.statuses}")
+        return r.p50_s, (served() - cpu) / answered
+
+    return round_
 
 
 def server_cpu(pid: int) -> Callable[[], float]:
@@ -247,6 +300,13 @@ def direct_ddl() -> str:
     )
 
 
+def product_sql(text: str) -> str:
+    """What the server sends chDB for `text` at full resolution: the translation (the
+    account's scoped subquery) and a user query's settings (limits, niceness, WAE's JSON)."""
+    translation = translate(text, account_id=ACCOUNT, database=DATABASE)
+    return translation.sql + render_settings(user_query_settings(Settings()))
+
+
 def direct_sql(text: str, tenant: bool = True) -> str:
     """The recipe question as one asks chDB directly: the same SQL on the plain table, for the
     account's dataset (`tenant`: the table has their columns, so the same question names them)."""
@@ -313,7 +373,7 @@ def translation_times(queries: dict[str, str]) -> tuple[float, float, float]:
 
 
 def grafana_panel_ms(
-    conn: http.client.HTTPConnection, window: tuple[datetime, datetime], runs: int
+    port: int, window: tuple[datetime, datetime], runs: int
 ) -> tuple[float, float]:
     """p50/p90 of POST /grafana/json/query for a customer-usage panel, as Grafana sends it."""
     body = json.dumps(
@@ -336,6 +396,7 @@ def grafana_panel_ms(
         }
     ).encode()
     times = []
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     for i in range(runs + 1):
         started = time.perf_counter()
         conn.request(
@@ -347,27 +408,46 @@ def grafana_panel_ms(
         assert response.status == 200, answer[:300]
         if i:  # the first run warms the caches
             times.append((time.perf_counter() - started) * 1000)
+    conn.close()
     times.sort()
     return statistics.median(times), times[int(0.9 * (len(times) - 1))]
 
 
-def http_query(conn: http.client.HTTPConnection, text: str) -> bytes:
+def http_query(port: int, text: str) -> bytes:
     """The answer at full resolution: the question the direct table answers (at 10M points the
     adaptive choice would read a 10 % copy, sql/resolution.py)."""
     headers = {"Authorization": f"Bearer {TOKEN}", "Usagehouse-Resolution": "full"}
-    conn.request("POST", SQL_PATH, body=text.encode(), headers=headers)
-    response = conn.getresponse()
-    body = response.read()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    try:
+        conn.request("POST", SQL_PATH, body=text.encode(), headers=headers)
+        response = conn.getresponse()
+        body = response.read()
+    finally:
+        conn.close()
     assert response.status == 200, body[:300]
     return body
 
 
-#: Per query: wall ms and CPU ms for HTTP, direct and unscoped (medians, means), and rows.
-Result = dict[str, tuple[tuple[float, float], tuple[float, float], tuple[float, float], int]]
+class Timings(NamedTuple):
+    """One query's (wall ms, CPU ms) each way (medians, means) and its answer's rows."""
+
+    http: tuple[float, float]
+    engine: tuple[float, float]  # the product's SQL and settings, in this process
+    direct: tuple[float, float]
+    unscoped: tuple[float, float]
+    rows: int
+
+
+Result = dict[str, Timings]
 
 
 def one_size(
-    points: int, runs: int, queries: dict[str, str], now: int, window: tuple[str, str]
+    points: int,
+    runs: int,
+    seconds: float,
+    queries: dict[str, str],
+    now: int,
+    window: tuple[str, str],
 ) -> tuple[Result, dict[str, tuple[float, float]], tuple[float, float]]:
     """Wall and CPU ms (HTTP, direct, unscoped) and rows per recipe query at `points` points;
     the fixed cost of `SELECT 1` both ways; a Grafana panel's p50/p90."""
@@ -395,48 +475,43 @@ def one_size(
         session = chdb_session.Session(direct_dir)
         port, proc = start_server(server_dir)
         served = server_cpu(proc.pid)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         try:
             for name, text in queries.items():
-
-                def run_direct(sql: str = direct_sql(text)) -> bytes:
-                    body: bytes = session.query(sql, "JSON").bytes()
-                    return body
-
-                def run_unscoped(sql: str = direct_sql(text, tenant=False)) -> bytes:
-                    body: bytes = session.query(sql, "JSON").bytes()
-                    return body
-
-                def run_http(text: str = text) -> bytes:
-                    return http_query(conn, text)
-
-                medians, answers = interleaved_ms(
+                sqls = {
+                    "engine": product_sql(text),
+                    "direct": direct_sql(text),
+                    "unscoped": direct_sql(text, tenant=False),
+                }
+                answers = {"HTTP": http_query(port, text)}
+                for kind, sql in sqls.items():
+                    answers[kind] = session.query(sql, "JSON").bytes()
+                    if same_rows(answers["HTTP"]) != same_rows(answers[kind]):
+                        raise AssertionError(f"query {name}: HTTP and {kind} answers differ")
+                medians = interleaved_ms(
                     runs,
-                    http=(run_http, served),
-                    direct=(run_direct, time.process_time),
-                    unscoped=(run_unscoped, time.process_time),
+                    seconds,
+                    http=over_http(port, text, served, tmp),
+                    **{
+                        kind: in_process(lambda sql=sql: session.query(sql, "JSON").bytes())
+                        for kind, sql in sqls.items()
+                    },
                 )
-                for other in ("direct", "unscoped"):
-                    if same_rows(answers["http"]) != same_rows(answers[other]):
-                        raise AssertionError(f"query {name}: HTTP and {other} answers differ")
-                results[name] = (
+                results[name] = Timings(
                     medians["http"],
+                    medians["engine"],
                     medians["direct"],
                     medians["unscoped"],
                     rows(answers["direct"]),
                 )
-            fixed, _ = interleaved_ms(
+            fixed = interleaved_ms(
                 runs,
-                http=(lambda: http_query(conn, "SELECT 1 AS one"), served),
-                direct=(
-                    lambda: session.query("SELECT 1 AS one", "JSON").bytes(),
-                    time.process_time,
-                ),
+                seconds,
+                http=over_http(port, "SELECT 1 AS one", served, tmp),
+                direct=in_process(lambda: session.query("SELECT 1 AS one", "JSON").bytes()),
             )
             start, end = (datetime.fromisoformat(t).replace(tzinfo=UTC) for t in window)
-            panel = grafana_panel_ms(conn, (start, end), runs)
+            panel = grafana_panel_ms(port, (start, end), 30)
         finally:
-            conn.close()
             proc.terminate()
             proc.wait()
             session.close()
@@ -446,7 +521,8 @@ def one_size(
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--points", type=int, nargs="+", default=[1_000_000, 10_000_000])
-    parser.add_argument("--runs", type=int, default=15, help="timed runs per query (median)")
+    parser.add_argument("--rounds", type=int, default=6, help="timed rounds per query and side")
+    parser.add_argument("--seconds", type=int, default=2, help="length of each round")
     args = parser.parse_args()
 
     print(
@@ -461,28 +537,41 @@ def main() -> None:
     start, end = (t.strftime("%Y-%m-%d %H:%M:%S") for t in window)
     queries = recipe_queries(start, end)
     for points in args.points:
-        results, fixed, panel = one_size(points, args.runs, queries, now, (start, end))
+        results, fixed, panel = one_size(
+            points, args.rounds, args.seconds, queries, now, (start, end)
+        )
         print(
-            f"recipe queries, median of {args.runs} runs after a warm-up (same rows both ways), "
+            f"recipe queries, median of {args.rounds} rounds of {args.seconds} s after a warm-up "
+            "(same rows both ways), "
             f"load average {os.getloadavg()[0]:.1f}:"
         )
         print(
             f"{'query':<26} {'rows':>8} {'HTTP ms':>8} {'direct':>7} {'ratio':>6}   "
-            f"{'CPU ms: HTTP':>12} {'direct':>7} {'ratio':>6}   (unscoped direct: ms, ratio)"
+            f"{'CPU ms: HTTP':>12} {'direct':>7} {'ratio':>6}   "
+            f"{'ours in-process':>15} {'/direct':>7} {'HTTP/it':>7}   {'unscoped':>8}"
         )
-        ratios, cpu_ratios = [], []
-        for name, (over_http, direct, unscoped, count) in results.items():
-            ratios.append(over_http[0] / direct[0])
-            cpu_ratios.append(over_http[1] / direct[1])
+        ratios, cpu_ratios, engine_ms, server_ms = [], [], [], []
+        for name, t in results.items():
+            ratios.append(t.http[0] / t.direct[0])
+            cpu_ratios.append(t.http[1] / t.direct[1])
+            engine_ms.append(t.engine[0] - t.direct[0])
+            server_ms.append(t.http[0] - t.engine[0])
             print(
-                f"{name:<26} {count:>8,} {over_http[0]:>8.1f} {direct[0]:>7.1f} "
-                f"{ratios[-1]:>5.2f}x   {over_http[1]:>12.1f} {direct[1]:>7.1f} "
-                f"{cpu_ratios[-1]:>5.2f}x   ({unscoped[0]:.1f}, {over_http[0] / unscoped[0]:.2f}x)"
+                f"{name:<26} {t.rows:>8,} {t.http[0]:>8.1f} {t.direct[0]:>7.1f} "
+                f"{ratios[-1]:>5.2f}x   {t.http[1]:>12.1f} {t.direct[1]:>7.1f} "
+                f"{cpu_ratios[-1]:>5.2f}x   {t.engine[0]:>15.1f} "
+                f"{t.engine[0] / t.direct[0]:>6.2f}x {t.http[0] / t.engine[0]:>6.2f}x   "
+                f"{t.unscoped[0]:>8.1f}"
             )
         print(
             f"wall: median {statistics.median(ratios):.2f}x, worst {max(ratios):.2f}x "
             "(targets: median <= 1.2x, worst <= 1.4x); "
             f"CPU: median {statistics.median(cpu_ratios):.2f}x, worst {max(cpu_ratios):.2f}x"
+        )
+        print(
+            "where the difference goes (median over the queries): the product's SQL and settings "
+            f"in chDB {statistics.median(engine_ms):+.2f} ms, the server and HTTP around it "
+            f"{statistics.median(server_ms):+.2f} ms"
         )
         http_fixed, direct_fixed = fixed["http"], fixed["direct"]
         print(
@@ -492,7 +581,7 @@ def main() -> None:
         print(
             "Grafana JSON datasource, one customer's 30-day panel (builder: events by endpoint, "
             f"top 10 + other, 1-hour buckets): /query p50 {panel[0]:.1f} ms, p90 {panel[1]:.1f} "
-            f"ms over {args.runs} runs"
+            "ms over 30 runs (Python client)"
         )
     warm, cold, coldest = translation_times(queries)
     print(

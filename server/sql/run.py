@@ -15,7 +15,7 @@ from functools import partial
 
 from ..config import Settings
 from ..errors import LimitExceeded, QueryTimeout
-from ..storage import Storage
+from ..storage import QuerySettings, Storage
 from ..storage.schema import FULL, Resolution
 from . import Translation, query_settings, resolution, translate
 from .dialect import Dialect
@@ -54,6 +54,22 @@ def with_rows_before_limit(body: bytes) -> bytes:
     return b"".join((memoryview(body)[: match.start()], tail))
 
 
+def user_query_settings(settings: Settings, *, quote_64bit_integers: bool = True) -> QuerySettings:
+    """The settings a user query runs with: its limits (`limits.py`) and the JSON WAE sends
+    (64-bit integers quoted unless the request says otherwise, no statistics). The read limit
+    is the largest; a read budget (sql/resolution.py) lowers it per attempt."""
+    engine_settings = query_settings(
+        timeout_s=settings.sql_timeout_s,
+        max_rows_to_read=settings.sql_max_rows_to_read,
+        max_result_rows=settings.sql_max_result_rows,
+        max_result_bytes=settings.sql_max_result_bytes,
+        max_memory_bytes=settings.sql_max_memory_bytes,
+    )
+    engine_settings["output_format_json_quote_64bit_integers"] = int(quote_64bit_integers)
+    engine_settings["output_format_write_statistics"] = 0
+    return engine_settings
+
+
 async def run_query(
     storage: Storage,
     settings: Settings,
@@ -82,15 +98,7 @@ async def run_query(
         # stall every other request on the event loop.
         return await asyncio.get_running_loop().run_in_executor(None, translating)
 
-    engine_settings = query_settings(
-        timeout_s=settings.sql_timeout_s,
-        max_rows_to_read=settings.sql_max_rows_to_read,
-        max_result_rows=settings.sql_max_result_rows,
-        max_result_bytes=settings.sql_max_result_bytes,
-        max_memory_bytes=settings.sql_max_memory_bytes,
-    )
-    engine_settings["output_format_json_quote_64bit_integers"] = int(quote_64bit_integers)
-    engine_settings["output_format_write_statistics"] = 0
+    engine_settings = user_query_settings(settings, quote_64bit_integers=quote_64bit_integers)
 
     async def execute(translation: Translation, max_rows_to_read: int) -> bytes:
         limited = {**engine_settings, "max_rows_to_read": max_rows_to_read}
