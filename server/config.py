@@ -68,6 +68,9 @@ class Settings:
     sql_max_result_rows: int = 1_000_000
     sql_max_result_bytes: int = 256 * 1024 * 1024
     sql_max_memory_bytes: int = 1024**3
+    #: `nice` of the engine threads running a user query: on a busy machine the writes get the
+    #: CPU first (benchmarks/contention.py); 0 runs them alike (an engine that takes no writes).
+    sql_query_nice: int = field(default=10, metadata={"min": 0, "max": 19})
     sql_max_concurrent_per_account: int = 2
     sql_max_queued_per_account: int = field(default=8, metadata={"min": 0})
     sql_max_concurrent: int = 8

@@ -32,10 +32,6 @@ LIMITS: Final[dict[str, tuple[str, str]]] = {
 }
 
 
-#: `nice` of the engine threads that run a user query (0 = as the writes, 19 = lowest).
-USER_QUERY_NICE = 10
-
-
 def query_settings(
     *,
     timeout_s: float,
@@ -43,9 +39,11 @@ def query_settings(
     max_result_rows: int,
     max_result_bytes: int,
     max_memory_bytes: int,
+    nice: int,
 ) -> dict[str, int | float | str]:
-    """Settings for one user query; the storage layer sends them with the SQL."""
-    return {
+    """Settings for one user query; the storage layer sends them with the SQL. `nice` > 0
+    lowers the priority of the engine threads that run it (0 sends no setting: the default)."""
+    settings: dict[str, int | float | str] = {
         "readonly": READONLY,
         "max_execution_time": timeout_s,
         "timeout_overflow_mode": "throw",
@@ -63,10 +61,12 @@ def query_settings(
         "max_subquery_depth": 32,
         "allow_ddl": 0,
         "allow_introspection_functions": 0,
-        # User queries run niced (the engine's threads for this query only), so on a busy
-        # machine the write path gets the CPU first: benchmarks/contention.py.
-        "os_thread_priority": USER_QUERY_NICE,
     }
+    if nice:
+        # The engine's threads for this query only: on a busy machine the write path gets the
+        # CPU first (benchmarks/contention.py). On an idle one it cost ~4 % of a query's time.
+        settings["os_thread_priority"] = nice
+    return settings
 
 
 def whole_answer(sql: str) -> str:

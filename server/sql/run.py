@@ -55,15 +55,16 @@ def with_rows_before_limit(body: bytes) -> bytes:
 
 
 def user_query_settings(settings: Settings, *, quote_64bit_integers: bool = True) -> QuerySettings:
-    """The settings a user query runs with: its limits (`limits.py`) and the JSON WAE sends
-    (64-bit integers quoted unless the request says otherwise, no statistics). The read limit
-    is the largest; a read budget (sql/resolution.py) lowers it per attempt."""
+    """The settings a user query runs with: its limits and niceness (`limits.py`), and the JSON
+    WAE sends (64-bit integers quoted unless the request says otherwise, no statistics). The
+    read limit is the largest; a read budget (sql/resolution.py) lowers it per attempt."""
     engine_settings = query_settings(
         timeout_s=settings.sql_timeout_s,
         max_rows_to_read=settings.sql_max_rows_to_read,
         max_result_rows=settings.sql_max_result_rows,
         max_result_bytes=settings.sql_max_result_bytes,
         max_memory_bytes=settings.sql_max_memory_bytes,
+        nice=settings.sql_query_nice,
     )
     engine_settings["output_format_json_quote_64bit_integers"] = int(quote_64bit_integers)
     engine_settings["output_format_write_statistics"] = 0

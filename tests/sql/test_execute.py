@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from server.config import Settings
 from server.sql import CACHED_CHARS, Translation, _cached, query_settings, translate
 from server.sql.limits import whole_answer
+from server.sql.run import user_query_settings
+from server.storage.clickhouse import render_settings
 from server.storage.schema import WAE_COLUMNS
 from tests.sql import goldens
 from tests.sql.conftest import ACCOUNT, DATABASE, Chdb
@@ -17,6 +20,7 @@ SETTINGS = query_settings(
     max_result_rows=3,
     max_result_bytes=100_000,
     max_memory_bytes=1 << 30,
+    nice=10,
 )
 
 
@@ -37,6 +41,15 @@ def test_settings_are_read_only_with_limits() -> None:
     assert SETTINGS["max_result_rows"] == 3
     assert SETTINGS["max_result_bytes"] == 100_000
     assert SETTINGS["result_overflow_mode"] == "throw"
+
+
+@pytest.mark.parametrize("nice", [0, 10, 19])
+def test_user_queries_run_at_the_configured_nice(chdb: Chdb, nice: int) -> None:
+    """USAGEHOUSE_SQL_QUERY_NICE reaches the engine (0: no setting, the engine's default)."""
+    settings = user_query_settings(Settings(sql_query_nice=nice))
+    assert ("os_thread_priority" in settings) == (nice > 0)
+    sql = "SELECT getSetting('os_thread_priority') AS nice" + render_settings(settings)
+    assert chdb.query(sql)["data"] == [{"nice": nice}]
 
 
 def test_clickhouse_accepts_every_setting(chdb: Chdb) -> None:
