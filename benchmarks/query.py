@@ -524,6 +524,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=6, help="timed rounds per query and side")
     parser.add_argument("--seconds", type=int, default=2, help="length of each round")
     args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install -y wrk")
 
     print(
         f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, chDB {_chdb()}, "
