@@ -443,14 +443,14 @@ Result = dict[str, Timings]
 
 def one_size(
     points: int,
-    runs: int,
+    rounds: int,
     seconds: float,
     queries: dict[str, str],
     now: int,
     window: tuple[str, str],
 ) -> tuple[Result, dict[str, tuple[float, float]], tuple[float, float]]:
-    """Wall and CPU ms (HTTP, direct, unscoped) and rows per recipe query at `points` points;
-    the fixed cost of `SELECT 1` both ways; a Grafana panel's p50/p90."""
+    """Wall and CPU ms (HTTP, ours in-process, direct, unscoped) and rows per recipe query at
+    `points` points; the fixed cost of `SELECT 1` both ways; a Grafana panel's p50/p90."""
     from chdb import session as chdb_session
 
     results: Result = {}
@@ -488,7 +488,7 @@ def one_size(
                     if same_rows(answers["HTTP"]) != same_rows(answers[kind]):
                         raise AssertionError(f"query {name}: HTTP and {kind} answers differ")
                 medians = interleaved_ms(
-                    runs,
+                    rounds,
                     seconds,
                     http=over_http(port, text, served, tmp),
                     **{
@@ -504,7 +504,7 @@ def one_size(
                     rows(answers["direct"]),
                 )
             fixed = interleaved_ms(
-                runs,
+                rounds,
                 seconds,
                 http=over_http(port, "SELECT 1 AS one", served, tmp),
                 direct=in_process(lambda: session.query("SELECT 1 AS one", "JSON").bytes()),
